@@ -1,0 +1,46 @@
+// File: api_error.h
+// The contract's error codes (CONTRACT.md section 4) with their HTTP status and the one
+// fixed message each. Bodies are built only here, so no error can carry extra detail.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace bulwark {
+
+enum class ApiError {
+  kUnauthenticated,
+  kForbidden,
+  kIpNotAllowed,
+  kConsentRequired,
+  kRouteNotAllowed,
+  kKeySuspended,
+  kInvalidRequest,
+  kNotFound,  // route_not_allowed with 404 for an unknown provider
+  kPayloadTooLarge,
+  kHeadersTooLarge,
+  kNotImplemented,
+  kPiiBlocked,
+  kRateLimited,
+  kQuotaExceeded,
+  kUpstreamError,
+  kUpstreamAuthFailed,
+  kUpstreamUnavailable,
+  kFrozen,
+  kAuditUnavailable,
+  kUpstreamTimeout,
+  kInternal,
+};
+
+struct ApiErrorInfo {
+  int status;
+  std::string_view code;
+  std::string_view message;
+};
+
+ApiErrorInfo Describe(ApiError error);
+
+// {"data": null, "error": {"code": ..., "message": ..., "request_id": ...}}
+std::string ErrorBody(ApiError error, std::string_view request_id);
+
+}  // namespace bulwark
