@@ -1,0 +1,47 @@
+// File: access_log.h
+// One structured JSON line per request. Only the fields below exist: there is no way to
+// log a header, a body or a credential through this type.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+
+namespace spdlog {
+class logger;
+}
+
+namespace bulwark {
+
+struct AccessRecord {
+  std::string request_id;
+  std::string key_id;  // "" when unauthenticated
+  std::string tenant;
+  std::string client_ip;
+  std::string method;
+  std::string provider;
+  std::string operation;
+  int status = 0;
+  std::string code;    // contract error code when bulwark refused, else ""
+  std::string reason;  // internal stable reason, e.g. "authn.unknown_key"
+  double latency_ms = 0;
+  double upstream_ms = 0;
+  uint64_t bytes_in = 0;
+  uint64_t bytes_out = 0;
+};
+
+class AccessLog {
+ public:
+  // `target` is "stdout", "off" or a file path (appended to).
+  static absl::StatusOr<std::unique_ptr<AccessLog>> Open(const std::string& target);
+  ~AccessLog();
+  void Write(const AccessRecord& record);
+  void Flush();
+
+ private:
+  std::shared_ptr<spdlog::logger> logger_;
+};
+
+}  // namespace bulwark
