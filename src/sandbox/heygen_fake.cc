@@ -99,7 +99,7 @@ std::optional<std::string> CheckVideoInput(const json& input, size_t index, doub
   if (character == input.end() || !character->is_object()) {
     return fmt::format("{}.character is invalid: field required", at);
   }
-  std::string type = character->value("type", "");
+  std::string type = JsonString(*character, "type", "");
   if (type == "avatar") {
     if (!IsNonEmptyString(*character, "avatar_id")) {
       return fmt::format("{}.character.avatar_id is invalid: field required", at);
@@ -118,7 +118,7 @@ std::optional<std::string> CheckVideoInput(const json& input, size_t index, doub
   if (voice == input.end() || !voice->is_object()) {
     return fmt::format("{}.voice is invalid: field required", at);
   }
-  std::string voice_type = voice->value("type", "");
+  std::string voice_type = JsonString(*voice, "type", "");
   if (voice_type == "text") {
     if (!IsNonEmptyString(*voice, "voice_id")) {
       return fmt::format("{}.voice.voice_id is invalid: field required", at);
@@ -579,9 +579,9 @@ HttpResponse HeyGenFake::GenerateVideo(const Call& call) {
                      "dimension is invalid: width and height must be integers in 128..4096");
     }
   }
-  video.test = body->value("test", false);
-  video.caption = body->value("caption", false);
-  video.title = body->value("title", "");
+  video.test = JsonFlag(*body, "test");
+  video.caption = JsonFlag(*body, "caption");
+  video.title = JsonString(*body, "title", "");
   video.callback_id = body->value("callback_id", json(nullptr));
   video.created = call.now;
   return V2Ok({{"video_id", AddVideo(std::move(video))}});
@@ -622,7 +622,10 @@ HttpResponse HeyGenFake::GenerateFromTemplate(const Call& call, std::string_view
         return V2Error(400, "invalid_parameter",
                        fmt::format("variables.{}.type is invalid: field required", name));
       }
-      const json& content = var.value("properties", json::object()).value("content", json());
+      json content;
+      if (auto props = var.find("properties"); props != var.end() && props->is_object()) {
+        content = props->value("content", json());
+      }
       if (content.is_string()) {
         const auto& text = content.get_ref<const std::string&>();
         video.duration += SpeechSeconds(text);
@@ -630,9 +633,9 @@ HttpResponse HeyGenFake::GenerateFromTemplate(const Call& call, std::string_view
       }
     }
   }
-  video.test = body->value("test", false);
-  video.caption = body->value("caption", false);
-  video.title = body->value("title", "");
+  video.test = JsonFlag(*body, "test");
+  video.caption = JsonFlag(*body, "caption");
+  video.title = JsonString(*body, "title", "");
   video.callback_id = body->value("callback_id", json(nullptr));
   video.created = call.now;
   return V2Ok({{"video_id", AddVideo(std::move(video))}});
@@ -661,7 +664,7 @@ HttpResponse HeyGenFake::CreateTranslation(const Call& call) {
     return V2Error(400, "invalid_parameter",
                    fmt::format("output_language is invalid: unsupported language '{}'", language));
   }
-  Translation translation{RandomHex(16), call.now, body->value("title", ""), language};
+  Translation translation{RandomHex(16), call.now, JsonString(*body, "title", ""), language};
   std::string id = translation.id;
   absl::MutexLock lock(&mu_);
   if (translations_.size() >= kMaxVideos) {
@@ -737,7 +740,7 @@ HttpResponse HeyGenFake::V3CreateVideo(const Call& call) {
   if (!body || !body->is_object()) {
     return V3Error(400, "invalid_request", "The request body is not valid JSON.");
   }
-  std::string type = body->value("type", "avatar");
+  std::string type = JsonString(*body, "type", "avatar");
   if (type == "avatar") {
     if (!IsNonEmptyString(*body, "avatar_id")) {
       return V3Error(400, "invalid_parameter", "avatar_id is required.", "avatar_id");
@@ -770,10 +773,10 @@ HttpResponse HeyGenFake::V3CreateVideo(const Call& call) {
   } else {
     video.duration = 10;
   }
-  video.test = body->value("test", false);
+  video.test = JsonFlag(*body, "test");
   video.caption = body->contains("caption") && (*body)["caption"].is_object() &&
                   (*body)["caption"].contains("style");
-  video.title = body->value("title", "");
+  video.title = JsonString(*body, "title", "");
   video.callback_id = body->value("callback_id", json(nullptr));
   video.created = call.now;
   std::string id = AddVideo(std::move(video));

@@ -118,7 +118,7 @@ HttpResponse ChatCompletions(const Call& call) {
   json usage = {{"prompt_tokens", Tokens(prompt)},
                 {"completion_tokens", Tokens(reply)},
                 {"total_tokens", Tokens(prompt) + Tokens(reply)}};
-  if (!body->value("stream", false)) {
+  if (!JsonFlag(*body, "stream")) {
     return JsonResponse(
         200, {{"id", id},
               {"object", "chat.completion"},
@@ -132,7 +132,9 @@ HttpResponse ChatCompletions(const Call& call) {
                  {"finish_reason", "stop"}}}},
               {"usage", usage}});
   }
-  bool include_usage = body->value("stream_options", json::object()).value("include_usage", false);
+  auto options = body->find("stream_options");
+  bool include_usage =
+      options != body->end() && options->is_object() && JsonFlag(*options, "include_usage");
   auto chunk = [&](json delta, json finish_reason) {
     json out = {{"id", id},
                 {"object", "chat.completion.chunk"},
@@ -219,7 +221,7 @@ HttpResponse Responses(const Call& call) {
                     {{"input_tokens", Tokens(prompt)},
                      {"output_tokens", Tokens(reply)},
                      {"total_tokens", Tokens(prompt) + Tokens(reply)}}}};
-  if (!body->value("stream", false)) {
+  if (!JsonFlag(*body, "stream")) {
     return JsonResponse(200, response);
   }
   // The Responses API streams named events and, unlike chat, ends without [DONE].
@@ -305,7 +307,7 @@ HttpResponse Embeddings(const Call& call) {
   }
   std::string model = (*body)["model"];
   std::vector<std::string> inputs;
-  const json& input = body->value("input", json());
+  json input = body->value("input", json());
   if (input.is_string()) {
     inputs.push_back(input.get<std::string>());
   } else if (input.is_array() && !input.empty()) {
@@ -330,7 +332,7 @@ HttpResponse Embeddings(const Call& call) {
     }
     dimensions = it->get<size_t>();
   }
-  std::string format = body->value("encoding_format", "float");
+  std::string format = JsonString(*body, "encoding_format", "float");
   if (format != "float" && format != "base64") {
     return InvalidRequest("'encoding_format' must be 'float' or 'base64'", "encoding_format");
   }

@@ -17,6 +17,7 @@
 #include <boost/beast/http.hpp>
 #include <fmt/format.h>
 
+#include "base/random.h"
 #include "sandbox/sandbox_app.h"
 
 namespace bulwark::sandbox {
@@ -99,6 +100,7 @@ struct SandboxServer::Impl {
               {{"error",
                 {{"code", body ? "payload_too_large" : "headers_too_large"},
                  {"message", "The sandbox limits bodies to 10 MiB and headers to 64 KiB."}}}});
+          refusal.headers.emplace_back("X-Request-Id", NewRequestId());
           auto res = ToBeast(refusal, 11, false);
           stream.expires_after(kIoTimeout);
           co_await http::async_write(stream, res, asio::redirect_error(asio::use_awaitable, ec));

@@ -148,6 +148,22 @@ TEST_F(SandboxAppTest, GenerateWithoutVideoInputsIsAV2InvalidParameter) {
       "message":"video_inputs is invalid: field required"}})"));
 }
 
+TEST_F(SandboxAppTest, FieldsOfTheWrongTypeAreRefusedNotCrashedOn) {
+  json body = json::parse(kGenerateBody);
+  body["video_inputs"][0]["character"]["type"] = 7;
+  EXPECT_EQ(HeyGen("POST", "/v2/video/generate", body.dump()).status, 400);
+  body = json::parse(kGenerateBody);
+  body["test"] = "yes";
+  body["title"] = 3;
+  EXPECT_EQ(HeyGen("POST", "/v2/video/generate", body.dump()).status, 200);
+  HttpResponse chat =
+      Send("POST", "/openai/v1/chat/completions", {{"Authorization", "Bearer oa-key"}},
+           R"({"model":"m","stream":"yes","stream_options":3,
+               "messages":[{"role":"user","content":"hi"}]})");
+  EXPECT_EQ(chat.status, 200);
+  EXPECT_EQ(HeyGen("POST", "/v2/video/generate", "not json").status, 400);
+}
+
 TEST_F(SandboxAppTest, UnknownVideoIdIsAV1Error40031) {
   HttpResponse r = HeyGen("GET", "/v1/video_status.get?video_id=deadbeef");
   EXPECT_EQ(Body(r)["code"], 40031);

@@ -117,6 +117,19 @@ std::optional<nlohmann::json> ParseJson(std::string_view body) {
   return parsed;
 }
 
+bool JsonFlag(const nlohmann::json& object, std::string_view field) {
+  auto it = object.find(field);
+  return it != object.end() && it->is_boolean() && it->get<bool>();
+}
+
+std::string JsonString(const nlohmann::json& object, std::string_view field, std::string fallback) {
+  auto it = object.find(field);
+  if (it == object.end() || it->is_null()) {
+    return fallback;
+  }
+  return it->is_string() ? it->get<std::string>() : std::string();
+}
+
 int64_t UnixSeconds(Clock::time_point t) {
   return std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()).count();
 }

@@ -69,6 +69,15 @@ HttpResponse JsonResponse(int status, const nlohmann::json& body);
 // Parses `body` as JSON without throwing; nullopt when it is not valid JSON.
 std::optional<nlohmann::json> ParseJson(std::string_view body);
 
+// True only when object[field] is the JSON boolean true: a field of the wrong type must
+// not make a handler throw.
+bool JsonFlag(const nlohmann::json& object, std::string_view field);
+
+// object[field] when it is a string; `fallback` when it is absent or null; "" when it has
+// another type (so that validation of the value refuses it).
+std::string JsonString(const nlohmann::json& object, std::string_view field,
+                       std::string fallback = "");
+
 // Seconds since the Unix epoch.
 int64_t UnixSeconds(Clock::time_point t);
 
