@@ -349,11 +349,12 @@ void ClassifyNumber(const NumericToken& t, ScanState& state) {
   }
 
   // Phone numbers.
-  const size_t min_digits = t.plus ? 7 : 8;
+  const bool phone_context = state.ContextBefore(Kind::kCtxPhone, t.start, kContextWindow);
+  // Without '+' or a phone word, short national numbers are too easily other ids.
+  const size_t min_digits = t.plus ? 7 : (phone_context ? 8 : 9);
   if (n < min_digits || n > 15) {
     return;
   }
-  const bool phone_context = state.ContextBefore(Kind::kCtxPhone, t.start, kContextWindow);
   const bool formatted = t.groups.size() > 1 || t.paren;
   if (!t.plus && !formatted && !phone_context) {
     return;
@@ -781,14 +782,14 @@ std::vector<TriggerSpec> BuildSpecs() {
       {Kind::kGermanStreet, R"((?:straße|strasse|str\.|weg|gasse|allee|platz|damm|ufer) \d)", kCase,
        0},
       {Kind::kCtxPhone,
-       R"(\b(?:phone|tel|telephone|call|calls|mobile|cell|fax|whatsapp|sms|text me|reach me|ring|dial|hotline|contact|number|nummer|telefon|t(?:é|e)l(?:é|e)phone|m(?:ó|o)vil)\b)",
+       R"(\b(?:phone|tel|telephone|call|calls|mobile|cell|fax|whatsapp|sms|text me|reach me|ring|dial|hotline|contact|telefon|t(?:é|e)l(?:é|e)phone|m(?:ó|o)vil)\b)",
        kCaseless, 0},
       {Kind::kCtxCard,
        R"(\b(?:card|visa|mastercard|amex|credit|debit|payment|cc|pan|cardholder)\b)", kCaseless, 0},
       {Kind::kCtxSsn, R"(\b(?:ssn|social security|social-security|ss#|taxpayer|tin)\b)", kCaseless,
        0},
       {Kind::kCtxNegative,
-       R"(\b(?:order|orders|tracking|track|invoice|inv|ref|reference|ticket|sku|part|model|serial|shipment|confirmation|po|case|id|isbn|build|txn|transaction|booking|receipt|account no|acct|item|batch|lot|awb)\b|#)",
+       R"(\b(?:order|orders|tracking|track|invoice|inv|ref|reference|ticket|sku|part|model|serial|shipment|confirmation|po|case|id|isbn|build|txn|transaction|booking|receipt|account no|acct|item|batch|lot|awb|member|membership)\b|#)",
        kCaseless, 0},
       {Kind::kCtxVersion, R"(\b(?:v|ver|version|release|build|firmware|oid|sdk|api)\b)", kCaseless,
        0},
