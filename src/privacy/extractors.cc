@@ -362,6 +362,15 @@ void ClassifyNumber(const NumericToken& t, ScanState& state) {
   if (!t.plus && t.seps.find('/') != std::string::npos && !phone_context) {
     return;  // fractions, dates, paths
   }
+  if (!t.plus) {
+    // National formats group digits in twos or more; a single digit is only a leading
+    // trunk or NANP "1" ("1-800-...", "0 800 ..."). Cheap, and spares libphonenumber.
+    for (size_t i = 0; i < t.groups.size(); ++i) {
+      if (t.groups[i] == 1 && !(i == 0 && (t.digits[0] == '1' || t.digits[0] == '0'))) {
+        return;
+      }
+    }
+  }
   if (!PhoneValid(t, state)) {
     return;
   }
