@@ -1,0 +1,105 @@
+#include "cli/common.h"
+
+#include <ctime>
+#include <iostream>
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include "base/random.h"
+#include "base/status_macros.h"
+
+namespace bulwark::cli {
+
+std::filesystem::path GlobalOptions::ConfigPath() const {
+  return config_path.empty() ? DefaultConfigPath() : std::filesystem::path(config_path);
+}
+
+int Fail(int code, std::string_view message) {
+  std::cerr << "bulwark: " << message << "\n";
+  return code;
+}
+
+int Fail(const absl::Status& status) {
+  switch (status.code()) {
+    case absl::StatusCode::kInvalidArgument:
+    case absl::StatusCode::kNotFound:
+    case absl::StatusCode::kAlreadyExists:
+    case absl::StatusCode::kFailedPrecondition:
+      return Fail(kExitUsage, std::string(status.message()));
+    default:
+      return Fail(kExitFailedCheck, std::string(status.message()));
+  }
+}
+
+absl::Status LoadEnvironment(const GlobalOptions& global, Environment* env) {
+  ASSIGN_OR_RETURN(env->config, LoadConfig(global.ConfigPath()));
+  ASSIGN_OR_RETURN(MasterKey master, LoadMasterKey(env->config.master_key_file));
+  env->master = std::make_unique<MasterKey>(std::move(master));
+  ASSIGN_OR_RETURN(env->store, OpenStore(env->config.store_url, env->config.dir.string()));
+  return absl::OkStatus();
+}
+
+void PrintJson(const nlohmann::json& value) { std::cout << value.dump() << std::endl; }
+
+std::string FormatTime(int64_t unix_seconds) {
+  std::time_t t = static_cast<std::time_t>(unix_seconds);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z", tm.tm_year + 1900, tm.tm_mon + 1,
+                     tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+}
+
+int64_t Now() { return static_cast<int64_t>(std::time(nullptr)); }
+
+absl::StatusOr<nlohmann::json> CreateAdminToken(Store& store, const MasterKey& master,
+                                                const std::string& role, const std::string& name) {
+  if (role != "admin" && role != "auditor" && role != "privacy") {
+    return absl::InvalidArgumentError("--role must be admin, auditor or privacy");
+  }
+  AdminTokenRecord record;
+  record.id = "adm_" + RandomHex(8);
+  record.name = name.empty() ? role : name;
+  record.role = role;
+  std::string token = "bwa_" + RandomBase62(32);
+  record.token_hash = KeyedHash(master.Derive(KeyPurpose::kKeyHash), token);
+  record.created_at = Now();
+  RETURN_IF_ERROR(store.CreateAdminToken(record));
+  return nlohmann::json{{"id", record.id}, {"token", token}};
+}
+
+int Run(int argc, char** argv) {
+  CLI::App app{
+      "bulwark: a privacy-first security gateway for third-party AI APIs.\n"
+      "Keeps vendor keys secret, authenticates and limits your apps, and forwards only what "
+      "the vendor needs.",
+      "bulwark"};
+  app.set_version_flag("--version", "bulwark 0.1.0");
+  app.require_subcommand(1);
+  app.fallthrough();
+  GlobalOptions global;
+  app.add_option("--config", global.config_path,
+                 "Config file (default: $BULWARK_CONFIG, else ./bulwark.toml)");
+  int exit_code = kExitOk;
+  AddInitCommand(app, global, exit_code);
+  AddServeCommand(app, global, exit_code);
+  AddKeysCommands(app, global, exit_code);
+  AddSecretsCommands(app, global, exit_code);
+  AddAdminCommands(app, global, exit_code);
+  AddToolCommands(app, global, exit_code);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    std::cerr << "bulwark: " << e.what() << "\nRun with --help for usage.\n";
+    return kExitUsage;
+  }
+  return exit_code;
+}
+
+}  // namespace bulwark::cli

@@ -1,0 +1,65 @@
+// File: common.h
+// What every command shares: exit codes, loading config + master key + store with clear
+// one-line errors, JSON output on stdout and messages on stderr.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "absl/status/status.h"
+#include "config/config.h"
+#include "crypto/keys.h"
+#include "storage/store.h"
+
+namespace CLI {
+class App;
+}
+
+namespace bulwark::cli {
+
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitFailedCheck = 1;
+inline constexpr int kExitUsage = 2;
+
+// Options shared by every command.
+struct GlobalOptions {
+  std::string config_path;  // --config; empty = $BULWARK_CONFIG or ./bulwark.toml
+  std::filesystem::path ConfigPath() const;
+};
+
+// Prints "bulwark: <message>" on stderr and returns `code`.
+int Fail(int code, std::string_view message);
+int Fail(const absl::Status& status);  // maps NotFound/InvalidArgument/... to 2, others 1
+
+// Config, master key and store, loaded together (most commands need all three).
+struct Environment {
+  Config config;
+  std::unique_ptr<MasterKey> master;
+  std::unique_ptr<Store> store;
+};
+absl::Status LoadEnvironment(const GlobalOptions& global, Environment* env);
+
+void PrintJson(const nlohmann::json& value);
+std::string FormatTime(int64_t unix_seconds);  // RFC 3339 UTC
+int64_t Now();
+
+// Registration of each command group on the root app.
+void AddInitCommand(CLI::App& app, GlobalOptions& global, int& exit_code);
+void AddServeCommand(CLI::App& app, GlobalOptions& global, int& exit_code);
+void AddKeysCommands(CLI::App& app, GlobalOptions& global, int& exit_code);
+void AddAdminCommands(CLI::App& app, GlobalOptions& global, int& exit_code);
+void AddSecretsCommands(CLI::App& app, GlobalOptions& global, int& exit_code);
+void AddToolCommands(CLI::App& app, GlobalOptions& global, int& exit_code);
+
+// Creates an admin token with `role`, returning {"id","token"}.
+absl::StatusOr<nlohmann::json> CreateAdminToken(Store& store, const MasterKey& master,
+                                                const std::string& role, const std::string& name);
+
+int Run(int argc, char** argv);
+
+}  // namespace bulwark::cli

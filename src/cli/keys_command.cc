@@ -1,0 +1,223 @@
+// `bulwark keys ...` and `bulwark admin tokens ...`. A key's secret is printed once, by
+// `keys create`; listings never show it (only its keyed hash is stored).
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include "base/cidr.h"
+#include "base/random.h"
+#include "base/units.h"
+#include "cli/common.h"
+#include "pipeline/authn/authn_stage.h"
+#include "pipeline/scope/scope_stage.h"
+
+namespace bulwark::cli {
+namespace {
+
+nlohmann::json KeyJson(const KeyRecord& k) {
+  int64_t now = Now();
+  std::string status = k.revoked_at != 0                            ? "revoked"
+                       : (k.expires_at != 0 && k.expires_at <= now) ? "expired"
+                                                                    : "active";
+  return {{"id", k.id},
+          {"name", k.name},
+          {"tenant", k.tenant},
+          {"scopes", k.scopes},
+          {"allow_ips", k.allow_ips},
+          {"rates", k.rates},
+          {"status", status},
+          {"created_at", FormatTime(k.created_at)},
+          {"expires_at", k.expires_at ? nlohmann::json(FormatTime(k.expires_at)) : nullptr},
+          {"revoked_at", k.revoked_at ? nlohmann::json(FormatTime(k.revoked_at)) : nullptr}};
+}
+
+struct CreateArgs {
+  std::string name;
+  std::string tenant = "default";
+  std::vector<std::string> scopes, allow_ips, rates;
+  std::string expires_in;
+};
+
+int RunCreate(const GlobalOptions& global, const CreateArgs& a) {
+  if (a.scopes.empty())
+    return Fail(kExitUsage, "at least one --scope is required, e.g. --scope heygen:*");
+  for (const std::string& s : a.scopes) {
+    if (!IsValidScope(s)) {
+      return Fail(kExitUsage,
+                  fmt::format("invalid scope '{}': use provider:operation, provider:* or *", s));
+    }
+  }
+  for (const std::string& c : a.allow_ips) {
+    if (auto p = Cidr::Parse(c); !p.ok()) return Fail(kExitUsage, std::string(p.status().message()));
+  }
+  KeyRecord k;
+  for (const std::string& r : a.rates) {
+    auto rate = ParseRate(r);
+    if (!rate.ok()) return Fail(kExitUsage, std::string(rate.status().message()));
+    k.rates.push_back(rate->ToString());
+  }
+  if (a.name.empty()) return Fail(kExitUsage, "--name must not be empty");
+  int64_t now = Now();
+  if (!a.expires_in.empty()) {
+    auto d = ParseDuration(a.expires_in);
+    if (!d.ok()) return Fail(kExitUsage, std::string(d.status().message()));
+    k.expires_at = now + d->count();
+  }
+  Environment env;
+  if (auto st = LoadEnvironment(global, &env); !st.ok()) return Fail(st);
+  std::string secret = std::string(kClientKeyPrefix) + RandomBase62(32);
+  k.id = "key_" + RandomHex(8);
+  k.name = a.name;
+  k.tenant = a.tenant;
+  k.secret_hash = KeyedHash(env.master->Derive(KeyPurpose::kKeyHash), secret);
+  k.scopes = a.scopes;
+  k.allow_ips = a.allow_ips;
+  k.created_at = now;
+  if (auto st = env.store->CreateKey(k); !st.ok()) return Fail(st);
+  PrintJson({{"id", k.id}, {"key", secret}});
+  return kExitOk;
+}
+
+int RunList(const GlobalOptions& global) {
+  Environment env;
+  if (auto st = LoadEnvironment(global, &env); !st.ok()) return Fail(st);
+  auto keys = env.store->ListKeys();
+  if (!keys.ok()) return Fail(keys.status());
+  nlohmann::json out = nlohmann::json::array();
+  for (const KeyRecord& k : *keys) out.push_back(KeyJson(k));
+  PrintJson(out);
+  return kExitOk;
+}
+
+int RunShow(const GlobalOptions& global, const std::string& id) {
+  Environment env;
+  if (auto st = LoadEnvironment(global, &env); !st.ok()) return Fail(st);
+  auto key = env.store->GetKey(id);
+  if (!key.ok()) return Fail(key.status());
+  if (!key->has_value()) return Fail(kExitUsage, fmt::format("no key with id '{}'", id));
+  PrintJson(KeyJson(**key));
+  return kExitOk;
+}
+
+int RunRevoke(const GlobalOptions& global, const std::string& id) {
+  Environment env;
+  if (auto st = LoadEnvironment(global, &env); !st.ok()) return Fail(st);
+  auto st = env.store->RevokeKey(id, Now());
+  if (st.code() == absl::StatusCode::kNotFound) {
+    return Fail(kExitUsage, fmt::format("no key with id '{}'", id));
+  }
+  if (!st.ok()) return Fail(st);
+  PrintJson({{"id", id}, {"status", "revoked"}});
+  return kExitOk;
+}
+
+}  // namespace
+
+void AddKeysCommands(CLI::App& app, GlobalOptions& global, int& exit_code) {
+  auto* keys = app.add_subcommand("keys", "Client keys: create, list, show, revoke");
+  keys->require_subcommand(1);
+  keys->fallthrough();
+
+  auto args = std::make_shared<CreateArgs>();
+  auto* create = keys->add_subcommand("create", "Issue a client key (printed once)");
+  create->fallthrough();
+  create->add_option("--name", args->name, "Human-readable name")->required();
+  create->add_option("--scope", args->scopes,
+                     "Allowed calls: provider:operation, provider:* or * (repeatable)");
+  create->add_option("--allow-ip", args->allow_ips, "Allowed client CIDR (repeatable)");
+  create->add_option("--rate", args->rates, "Rate limit N/s, N/m, N/h or N/d (repeatable)");
+  create->add_option("--expires-in", args->expires_in, "Lifetime, e.g. 30d");
+  create->add_option("--tenant", args->tenant, "Tenant owning the key (default: default)");
+  create->callback([&global, &exit_code, args] { exit_code = RunCreate(global, *args); });
+
+  auto* list = keys->add_subcommand("list", "List keys as a JSON array (never their secrets)");
+  list->fallthrough();
+  list->callback([&global, &exit_code] { exit_code = RunList(global); });
+
+  auto show_id = std::make_shared<std::string>();
+  auto* show = keys->add_subcommand("show", "Show one key as JSON");
+  show->fallthrough();
+  show->add_option("ID", *show_id, "Key id")->required();
+  show->callback([&global, &exit_code, show_id] { exit_code = RunShow(global, *show_id); });
+
+  auto revoke_id = std::make_shared<std::string>();
+  auto* revoke =
+      keys->add_subcommand("revoke", "Revoke a key (every gateway refuses it within 1 s)");
+  revoke->fallthrough();
+  revoke->add_option("ID", *revoke_id, "Key id")->required();
+  revoke->callback([&global, &exit_code, revoke_id] { exit_code = RunRevoke(global, *revoke_id); });
+}
+
+void AddAdminCommands(CLI::App& app, GlobalOptions& global, int& exit_code) {
+  auto* admin = app.add_subcommand("admin", "Admin tokens for the admin listener");
+  admin->require_subcommand(1);
+  admin->fallthrough();
+  auto* tokens = admin->add_subcommand("tokens", "Create, list or revoke admin tokens");
+  tokens->require_subcommand(1);
+  tokens->fallthrough();
+
+  auto role = std::make_shared<std::string>();
+  auto name = std::make_shared<std::string>();
+  auto* create = tokens->add_subcommand("create", "Create an admin token (printed once)");
+  create->fallthrough();
+  create->add_option("--role", *role, "admin, auditor or privacy")
+      ->required()
+      ->check(CLI::IsMember({"admin", "auditor", "privacy"}));
+  create->add_option("--name", *name, "Human-readable name");
+  create->callback([&global, &exit_code, role, name] {
+    Environment env;
+    if (auto st = LoadEnvironment(global, &env); !st.ok()) {
+      exit_code = Fail(st);
+      return;
+    }
+    auto token = CreateAdminToken(*env.store, *env.master, *role, *name);
+    if (!token.ok()) {
+      exit_code = Fail(token.status());
+      return;
+    }
+    PrintJson(*token);
+  });
+
+  auto* list = tokens->add_subcommand("list", "List admin tokens (never their secrets)");
+  list->fallthrough();
+  list->callback([&global, &exit_code] {
+    Environment env;
+    if (auto st = LoadEnvironment(global, &env); !st.ok()) {
+      exit_code = Fail(st);
+      return;
+    }
+    auto all = env.store->ListAdminTokens();
+    if (!all.ok()) {
+      exit_code = Fail(all.status());
+      return;
+    }
+    nlohmann::json out = nlohmann::json::array();
+    for (const AdminTokenRecord& t : *all) {
+      out.push_back(
+          {{"id", t.id},
+           {"name", t.name},
+           {"role", t.role},
+           {"created_at", FormatTime(t.created_at)},
+           {"revoked_at", t.revoked_at ? nlohmann::json(FormatTime(t.revoked_at)) : nullptr}});
+    }
+    PrintJson(out);
+  });
+
+  auto id = std::make_shared<std::string>();
+  auto* revoke = tokens->add_subcommand("revoke", "Revoke an admin token");
+  revoke->fallthrough();
+  revoke->add_option("ID", *id, "Admin token id")->required();
+  revoke->callback([&global, &exit_code, id] {
+    Environment env;
+    if (auto st = LoadEnvironment(global, &env); !st.ok()) {
+      exit_code = Fail(st);
+      return;
+    }
+    if (auto st = env.store->RevokeAdminToken(*id, Now()); !st.ok()) {
+      exit_code = Fail(st);
+      return;
+    }
+    PrintJson({{"id", *id}, {"status", "revoked"}});
+  });
+}
+
+}  // namespace bulwark::cli

@@ -1,0 +1,106 @@
+// `bulwark secrets ...`: vendor credentials, sealed with the master key before they reach
+// the store. Values are read from stdin and never printed.
+#include <iostream>
+#include <iterator>
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include "cli/common.h"
+
+namespace bulwark::cli {
+namespace {
+
+bool IsValidName(const std::string& name) {
+  if (name.empty() || name.size() > 64) return false;
+  for (char c : name) {
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.'))
+      return false;
+  }
+  return true;
+}
+
+int RunSet(const GlobalOptions& global, const std::string& name) {
+  if (!IsValidName(name)) {
+    return Fail(kExitUsage, "secret names hold 1-64 letters, digits, '-', '_' or '.'");
+  }
+  constexpr size_t kMaxSecret = 16 * 1024;
+  std::string value;
+  value.reserve(256);
+  char buf[4096];
+  while (std::cin.read(buf, sizeof(buf)) || std::cin.gcount() > 0) {
+    value.append(buf, static_cast<size_t>(std::cin.gcount()));
+    if (value.size() > kMaxSecret) return Fail(kExitUsage, "secret is larger than 16 KiB");
+  }
+  if (!value.empty() && value.back() == '\n') value.pop_back();
+  if (!value.empty() && value.back() == '\r') value.pop_back();
+  Secret secret(std::move(value));
+  if (secret.empty()) return Fail(kExitUsage, "no secret on stdin (pipe the value in)");
+  Environment env;
+  if (auto st = LoadEnvironment(global, &env); !st.ok()) return Fail(st);
+  std::string sealed = Seal(env.master->Derive(KeyPurpose::kSecrets), secret.Reveal(),
+                            fmt::format("secret:{}", name));
+  if (auto st = env.store->PutSecret(name, sealed, Now()); !st.ok()) return Fail(st);
+  PrintJson({{"name", name}, {"status", "stored"}});
+  return kExitOk;
+}
+
+}  // namespace
+
+void AddSecretsCommands(CLI::App& app, GlobalOptions& global, int& exit_code) {
+  auto* secrets = app.add_subcommand("secrets", "Vendor credentials, stored encrypted");
+  secrets->require_subcommand(1);
+  secrets->fallthrough();
+
+  auto set_name = std::make_shared<std::string>();
+  auto* set = secrets->add_subcommand("set", "Store a vendor credential read from stdin");
+  set->fallthrough();
+  set->add_option("NAME", *set_name, "Secret name, as in providers.X.secret")->required();
+  set->callback([&global, &exit_code, set_name] { exit_code = RunSet(global, *set_name); });
+
+  auto* list = secrets->add_subcommand("list", "List secret names and dates (never values)");
+  list->fallthrough();
+  list->callback([&global, &exit_code] {
+    Environment env;
+    if (auto st = LoadEnvironment(global, &env); !st.ok()) {
+      exit_code = Fail(st);
+      return;
+    }
+    auto all = env.store->ListSecrets();
+    if (!all.ok()) {
+      exit_code = Fail(all.status());
+      return;
+    }
+    nlohmann::json out = nlohmann::json::array();
+    for (const SecretRecord& s : *all) {
+      out.push_back({{"name", s.name},
+                     {"created_at", FormatTime(s.created_at)},
+                     {"updated_at", FormatTime(s.updated_at)}});
+    }
+    PrintJson(out);
+  });
+
+  auto del_name = std::make_shared<std::string>();
+  auto* del = secrets->add_subcommand("delete", "Delete a vendor credential");
+  del->fallthrough();
+  del->add_option("NAME", *del_name, "Secret name")->required();
+  del->callback([&global, &exit_code, del_name] {
+    Environment env;
+    if (auto st = LoadEnvironment(global, &env); !st.ok()) {
+      exit_code = Fail(st);
+      return;
+    }
+    auto st = env.store->DeleteSecret(*del_name);
+    if (st.code() == absl::StatusCode::kNotFound) {
+      exit_code = Fail(kExitUsage, fmt::format("no secret named '{}'", *del_name));
+      return;
+    }
+    if (!st.ok()) {
+      exit_code = Fail(st);
+      return;
+    }
+    PrintJson({{"name", *del_name}, {"status", "deleted"}});
+  });
+}
+
+}  // namespace bulwark::cli

@@ -1,0 +1,133 @@
+// `bulwark serve`: the data plane and the admin listener.
+//
+// Startup order: config -> master key (mode 0600 or refuse) -> store (migrated) -> first
+// access snapshot -> listeners. SIGINT/SIGTERM stop accepting, let in-flight requests
+// finish (up to 30 s) and exit 0.
+#include <iostream>
+#include <thread>
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "cli/common.h"
+#include "http/server.h"
+#include "observability/access_log.h"
+#include "observability/metrics.h"
+#include "pipeline/gateway.h"
+#include "pipeline/snapshot.h"
+#include "ratelimit/limiter.h"
+#include <signal.h>
+
+namespace bulwark::cli {
+namespace {
+
+http::ServerOptions ListenerOptions(const Config& c, const std::string& listen, int workers) {
+  http::ServerOptions o;
+  o.listen = listen;
+  o.workers = workers;
+  o.limits.max_body = c.server.max_body;
+  o.header_timeout = c.server.header_timeout;
+  o.idle_timeout = c.server.idle_timeout;
+  o.request_timeout = c.server.request_timeout;
+  o.max_connections = c.server.max_connections;
+  o.max_connections_per_ip = c.server.max_connections_per_ip;
+  return o;
+}
+
+int RunServe(const GlobalOptions& global) {
+  // Block the stop signals before any thread starts, so only sigwait below sees them.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGHUP);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  ::signal(SIGPIPE, SIG_IGN);
+
+  Environment env;
+  if (auto st = LoadEnvironment(global, &env); !st.ok()) return Fail(st);
+  const Config& config = env.config;
+
+  SnapshotSource snapshots(*env.store, *env.master);
+  if (auto st = snapshots.Start(); !st.ok()) return Fail(st);
+  for (const ProviderConfig& p : config.providers) {
+    if (snapshots.Current()->secrets.count(p.secret) == 0) {
+      spdlog::warn(
+          "provider '{}': secret '{}' is not set; its calls will fail until "
+          "`bulwark secrets set {}`",
+          p.name, p.secret, p.secret);
+    }
+  }
+  auto limiter = NewMemoryRateLimiter();
+  Metrics metrics;
+  auto access_log = AccessLog::Open(config.access_log);
+  if (!access_log.ok()) return Fail(access_log.status());
+
+  GatewayDeps deps;
+  deps.config = &config;
+  deps.snapshots = &snapshots;
+  deps.limiter = limiter.get();
+  deps.metrics = &metrics;
+  deps.access_log = access_log->get();
+  deps.key_hash_key = env.master->Derive(KeyPurpose::kKeyHash);
+  deps.admin_hash_key = env.master->Derive(KeyPurpose::kKeyHash);
+  Store* store = env.store.get();
+  deps.store_ping = [store] { return store->Ping(); };
+  auto gateway = Gateway::Create(std::move(deps));
+  if (!gateway.ok()) return Fail(gateway.status());
+  Gateway* g = gateway->get();
+
+  int workers = config.server.workers > 0
+                    ? config.server.workers
+                    : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  auto data_options = ListenerOptions(config, config.server.listen, workers);
+  data_options.tls_cert = config.server.tls_cert.string();
+  data_options.tls_key = config.server.tls_key.string();
+  auto data = http::Server::Create(
+      data_options, [g](http::Request& r) { return g->Handle(r); },
+      [g](const http::ParseError& e) { return g->ParseErrorResponse(e); });
+  if (!data.ok()) return Fail(data.status());
+  auto admin = http::Server::Create(
+      ListenerOptions(config, config.server.admin_listen, 1),
+      [g](http::Request& r) { return g->HandleAdmin(r); },
+      [g](const http::ParseError& e) { return g->ParseErrorResponse(e); });
+  if (!admin.ok()) return Fail(admin.status());
+
+  (*data)->Start();
+  (*admin)->Start();
+  std::cerr << fmt::format(
+      "bulwark: gateway on {}://{} ({} workers), admin on http://{}\n",
+      (*data)->tls() ? "https" : "http",
+      fmt::format("{}:{}", config.server.listen.substr(0, config.server.listen.rfind(':')),
+                  (*data)->port()),
+      workers,
+      fmt::format("{}:{}",
+                  config.server.admin_listen.substr(0, config.server.admin_listen.rfind(':')),
+                  (*admin)->port()));
+
+  for (;;) {
+    int sig = 0;
+    sigwait(&signals, &sig);
+    if (sig == SIGHUP) {
+      spdlog::warn("SIGHUP: configuration reload is not supported yet; restart to apply changes");
+      continue;
+    }
+    break;
+  }
+  std::cerr << "bulwark: stopping; draining in-flight requests\n";
+  (*admin)->Stop(std::chrono::milliseconds(0));
+  (*data)->Stop(std::chrono::seconds(30));
+  (*access_log)->Flush();
+  return kExitOk;
+}
+
+}  // namespace
+
+void AddServeCommand(CLI::App& app, GlobalOptions& global, int& exit_code) {
+  auto* cmd = app.add_subcommand("serve", "Run the gateway (data plane and admin listener)");
+  cmd->fallthrough();
+  cmd->callback([&global, &exit_code] { exit_code = RunServe(global); });
+}
+
+}  // namespace bulwark::cli

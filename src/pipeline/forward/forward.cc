@@ -1,0 +1,246 @@
+#include "pipeline/forward/forward.h"
+
+#include <charconv>
+
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <fmt/format.h>
+#include <sodium.h>
+
+#include "config/config.h"
+
+namespace bulwark {
+
+namespace asio = boost::asio;
+
+namespace {
+
+using http::EqualsIgnoreCase;
+
+constexpr std::string_view kAlwaysDropped[] = {
+    "connection",
+    "keep-alive",
+    "proxy-connection",
+    "proxy-authorization",
+    "te",
+    "trailer",
+    "upgrade",
+    "transfer-encoding",
+    "host",
+    "content-length",
+    "expect",
+    "authorization",
+    "forwarded",
+    "x-forwarded-for",
+    "x-forwarded-host",
+    "x-forwarded-proto",
+    "x-forwarded-port",
+    "x-real-ip",
+};
+
+constexpr std::string_view kResponseDropped[] = {
+    "connection", "keep-alive",        "proxy-connection", "te",           "trailer",
+    "upgrade",    "transfer-encoding", "content-length",   "x-request-id",
+};
+
+bool InList(std::string_view name, std::span<const std::string_view> list) {
+  for (std::string_view n : list) {
+    if (EqualsIgnoreCase(name, n)) return true;
+  }
+  return false;
+}
+
+// Names listed in Connection headers are hop-by-hop too.
+std::vector<std::string> ConnectionNamed(const std::vector<http::Header>& headers) {
+  std::vector<std::string> out;
+  for (const http::Header& h : headers) {
+    if (!EqualsIgnoreCase(h.name, "connection")) continue;
+    std::string_view v = h.value;
+    while (!v.empty()) {
+      size_t comma = v.find(',');
+      std::string_view token = v.substr(0, comma);
+      while (!token.empty() && token.front() == ' ') token.remove_prefix(1);
+      while (!token.empty() && token.back() == ' ') token.remove_suffix(1);
+      if (!token.empty()) out.emplace_back(token);
+      if (comma == std::string_view::npos) break;
+      v.remove_prefix(comma + 1);
+    }
+  }
+  return out;
+}
+
+void ReplaceAll(std::string& text, std::string_view needle, std::string_view with) {
+  if (needle.empty()) return;
+  size_t pos = 0;
+  while ((pos = text.find(needle, pos)) != std::string::npos) {
+    text.replace(pos, needle.size(), with);
+    pos += with.size();
+  }
+}
+
+bool IsIdempotent(std::string_view method) {
+  return method == "GET" || method == "HEAD" || method == "OPTIONS" || method == "PUT" ||
+         method == "DELETE";
+}
+
+// Retry-After as delta-seconds (HTTP dates are treated as absent: wait the backoff).
+std::optional<int64_t> RetryAfterSeconds(const std::vector<http::Header>& headers) {
+  for (const http::Header& h : headers) {
+    if (!EqualsIgnoreCase(h.name, "retry-after")) continue;
+    int64_t v = 0;
+    auto [p, ec] = std::from_chars(h.value.data(), h.value.data() + h.value.size(), v);
+    if (ec == std::errc() && p == h.value.data() + h.value.size() && v >= 0) return v;
+  }
+  return std::nullopt;
+}
+
+std::chrono::milliseconds Backoff(const RetryPolicy& p, int attempt) {
+  // Full jitter: uniform in [0, min(max, base * 2^attempt)].
+  int64_t cap = std::min<int64_t>(p.max_backoff.count(), p.base_backoff.count() << attempt);
+  return std::chrono::milliseconds(randombytes_uniform(static_cast<uint32_t>(cap) + 1));
+}
+
+}  // namespace
+
+std::vector<http::Header> UpstreamHeaders(const http::Request& request, const Profile& profile,
+                                          const Secret& vendor_key) {
+  std::vector<std::string> named = ConnectionNamed(request.head.headers);
+  std::vector<http::Header> out;
+  out.reserve(request.head.headers.size() + 1);
+  for (const http::Header& h : request.head.headers) {
+    if (InList(h.name, kAlwaysDropped) || EqualsIgnoreCase(h.name, profile.auth_header)) continue;
+    if (h.name.size() >= 10 &&
+        EqualsIgnoreCase(std::string_view(h.name).substr(0, 10), "x-bulwark-")) {
+      continue;
+    }
+    bool hop = false;
+    for (const std::string& n : named) hop = hop || EqualsIgnoreCase(h.name, n);
+    if (hop) continue;
+    out.push_back(h);
+  }
+  std::string value = profile.auth_scheme.empty()
+                          ? std::string(vendor_key.Reveal())
+                          : fmt::format("{} {}", profile.auth_scheme, vendor_key.Reveal());
+  out.push_back({std::string(profile.auth_header), std::move(value)});
+  return out;
+}
+
+void ScrubSecret(http::Response& response, const Secret& vendor_key) {
+  constexpr std::string_view kMask = "[REDACTED]";
+  ReplaceAll(response.body, vendor_key.Reveal(), kMask);
+  for (http::Header& h : response.headers) ReplaceAll(h.value, vendor_key.Reveal(), kMask);
+}
+
+asio::awaitable<http::Response> Forwarder::Forward(RequestContext& ctx, double* upstream_ms) {
+  thread_local std::unique_ptr<upstream::UpstreamClient> client;
+  if (!client) {
+    auto executor = co_await asio::this_coro::executor;
+    auto& io = static_cast<asio::io_context&>(asio::query(executor, asio::execution::context));
+    client = std::make_unique<upstream::UpstreamClient>(io);
+  }
+  const ProviderRoute& route = *ctx.route;
+  auto secret = ctx.snapshot->secrets.find(route.config->secret);
+  if (secret == ctx.snapshot->secrets.end()) {
+    ctx.Reject(ApiError::kUpstreamUnavailable, "forward.secret_missing");
+    co_return http::Response{};
+  }
+  const Secret& vendor_key = secret->second;
+
+  upstream::UpstreamRequest req;
+  req.method = ctx.request.head.method;
+  req.target = route.endpoint.base_path + ctx.rest_path;
+  if (ctx.request.head.has_query) req.target += "?" + ctx.request.head.query;
+  req.headers = UpstreamHeaders(ctx.request, *route.profile, vendor_key);
+  req.body = ctx.request.body;
+
+  upstream::CallOptions options;
+  options.connect_timeout = route.config->connect_timeout;
+  options.response_timeout = route.config->timeout;
+  options.max_response = route.config->max_response;
+
+  const bool idempotent = IsIdempotent(req.method) || ctx.request.head.Find("idempotency-key");
+  asio::steady_timer timer(co_await asio::this_coro::executor);
+  for (int attempt = 0;; ++attempt) {
+    auto t0 = std::chrono::steady_clock::now();
+    absl::StatusOr<upstream::UpstreamResponse> result =
+        co_await client->Send(route.endpoint, req, options);
+    double ms =
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+    *upstream_ms += ms;
+    metrics_.RecordUpstream(route.name, ms / 1000.0);
+    bool can_retry = attempt < policy_.max_retries;
+    std::chrono::milliseconds wait = Backoff(policy_, attempt);
+
+    if (!result.ok()) {
+      absl::StatusCode code = result.status().code();
+      bool timeout = code == absl::StatusCode::kDeadlineExceeded;
+      metrics_.RecordUpstreamError(route.name, timeout ? "timeout"
+                                               : code == absl::StatusCode::kUnavailable
+                                                   ? "connect"
+                                                   : "protocol");
+      if (can_retry && idempotent && (timeout || code == absl::StatusCode::kUnavailable)) {
+        timer.expires_after(wait);
+        co_await timer.async_wait(asio::use_awaitable);
+        continue;
+      }
+      if (timeout) {
+        ctx.Reject(ApiError::kUpstreamTimeout, "upstream.timeout");
+      } else if (code == absl::StatusCode::kUnavailable) {
+        ctx.Reject(ApiError::kUpstreamUnavailable, "upstream.unavailable");
+      } else {
+        ctx.Reject(ApiError::kUpstreamError, "upstream.bad_response");
+      }
+      co_return http::Response{};
+    }
+
+    upstream::UpstreamResponse& up = *result;
+    if (up.status == 429) {
+      std::optional<int64_t> after = RetryAfterSeconds(up.headers);
+      metrics_.RecordUpstreamError(route.name, "rate_limited");
+      if (after && *after > policy_.max_retry_after.count()) {
+        ctx.retry_after = *after;  // too long to wait: tell the client
+        ctx.Reject(ApiError::kRateLimited, "upstream.rate_limited");
+        co_return http::Response{};
+      }
+      if (can_retry) {
+        timer.expires_after(after ? std::chrono::milliseconds(*after * 1000) : wait);
+        co_await timer.async_wait(asio::use_awaitable);
+        continue;
+      }
+      ctx.retry_after = after.value_or(1);
+      ctx.Reject(ApiError::kRateLimited, "upstream.rate_limited");
+      co_return http::Response{};
+    }
+    if (up.status >= 500) {
+      metrics_.RecordUpstreamError(route.name, "5xx");
+      if (can_retry && idempotent) {
+        timer.expires_after(wait);
+        co_await timer.async_wait(asio::use_awaitable);
+        continue;
+      }
+      ctx.Reject(ApiError::kUpstreamError, "upstream.server_error");
+      co_return http::Response{};
+    }
+    if (up.status == 401 || up.status == 403) {
+      metrics_.RecordUpstreamError(route.name, "auth");
+      ctx.Reject(ApiError::kUpstreamAuthFailed, "upstream.auth_failed");
+      co_return http::Response{};
+    }
+
+    http::Response response;
+    response.status = up.status;
+    for (http::Header& h : up.headers) {
+      if (EqualsIgnoreCase(h.name, "x-request-id")) {
+        response.headers.push_back({"X-Upstream-Request-Id", std::move(h.value)});
+      } else if (!InList(h.name, kResponseDropped)) {
+        response.headers.push_back(std::move(h));
+      }
+    }
+    response.body = std::move(up.body);
+    ScrubSecret(response, vendor_key);
+    co_return response;
+  }
+}
+
+}  // namespace bulwark

@@ -1,0 +1,203 @@
+#include "pipeline/gateway.h"
+
+#include <fmt/format.h>
+
+#include "base/random.h"
+#include "crypto/keys.h"
+#include "http/path.h"
+#include "pipeline/authn/authn_stage.h"
+#include "pipeline/ipallow/ip_allow_stage.h"
+#include "pipeline/ratelimit/rate_limit_stage.h"
+#include "pipeline/route/route_stage.h"
+#include "pipeline/scope/scope_stage.h"
+#include "pipeline/snapshot.h"
+
+namespace bulwark {
+
+namespace asio = boost::asio;
+
+Gateway::Gateway(GatewayDeps deps) : deps_(std::move(deps)) {}
+
+absl::StatusOr<std::unique_ptr<Gateway>> Gateway::Create(GatewayDeps deps) {
+  std::unique_ptr<Gateway> g(new Gateway(std::move(deps)));
+  for (const std::string& c : g->deps_.config->server.trusted_proxies) {
+    auto cidr = Cidr::Parse(c);
+    if (!cidr.ok()) {
+      return absl::InvalidArgumentError(
+          fmt::format("server.trusted_proxies: {}", std::string(cidr.status().message())));
+    }
+    g->trusted_proxies_.push_back(*cidr);
+  }
+  for (const ProviderConfig& p : g->deps_.config->providers) {
+    ProviderRoute route;
+    route.name = p.name;
+    route.config = &p;
+    route.profile = FindProfile(p.profile);
+    if (route.profile == nullptr) {
+      return absl::InvalidArgumentError(fmt::format(
+          "providers.{}.profile '{}' is not a built-in profile (heygen, writesonic, openai)",
+          p.name, p.profile));
+    }
+    auto endpoint = upstream::ParseBaseUrl(p.base_url);
+    if (!endpoint.ok()) {
+      return absl::InvalidArgumentError(fmt::format("providers.{}.base_url: {}", p.name,
+                                                    std::string(endpoint.status().message())));
+    }
+    route.endpoint = *endpoint;
+    g->routes_.emplace(p.name, std::move(route));
+  }
+  // The order of checks (CONTRACT.md section 7). Later issues insert consent, PII and
+  // audit stages between rate limiting and forwarding.
+  g->stages_.push_back(std::make_unique<AuthnStage>(g->deps_.key_hash_key));
+  g->stages_.push_back(std::make_unique<RouteStage>());
+  g->stages_.push_back(std::make_unique<IpAllowStage>());
+  g->stages_.push_back(std::make_unique<ScopeStage>());
+  g->stages_.push_back(std::make_unique<RateLimitStage>(*g->deps_.limiter));
+  g->forwarder_ = std::make_unique<Forwarder>(*g->deps_.metrics);
+  return g;
+}
+
+http::Response Gateway::ErrorResponse(ApiError error, const std::string& request_id) {
+  http::Response r;
+  r.status = Describe(error).status;
+  r.body = ErrorBody(error, request_id);
+  r.headers.push_back({"Content-Type", "application/json"});
+  r.headers.push_back({"X-Request-Id", request_id});
+  r.headers.push_back({"Cache-Control", "no-store"});
+  return r;
+}
+
+http::Response Gateway::ParseErrorResponse(const http::ParseError& error) {
+  ApiError e = error.status == 413   ? ApiError::kPayloadTooLarge
+               : error.status == 431 ? ApiError::kHeadersTooLarge
+               : error.status == 501 ? ApiError::kNotImplemented
+               : error.status == 500 ? ApiError::kInternal
+                                     : ApiError::kInvalidRequest;
+  deps_.metrics->RecordParseError(error.reason);
+  std::string id = NewRequestId();
+  http::Response r = ErrorResponse(e, id);
+  r.close = true;
+  AccessRecord rec;
+  rec.request_id = id;
+  rec.status = r.status;
+  rec.code = std::string(Describe(e).code);
+  rec.reason = fmt::format("http.{}", error.reason);
+  deps_.access_log->Write(rec);
+  return r;
+}
+
+void Gateway::Finish(RequestContext& ctx, http::Response& response, double upstream_ms) {
+  response.Set("X-Request-Id", ctx.request_id);
+  if (ctx.limits.any_limit) {
+    response.Set("RateLimit-Limit", std::to_string(ctx.limits.limit));
+    response.Set("RateLimit-Remaining", std::to_string(ctx.limits.remaining));
+    response.Set("RateLimit-Reset", std::to_string(ctx.limits.reset_seconds));
+  }
+  if (ctx.refusal && ctx.retry_after > 0) {
+    response.Set("Retry-After", std::to_string(ctx.retry_after));
+  }
+  double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - ctx.started).count();
+  std::string_view provider = ctx.route ? std::string_view(ctx.route->name) : "unknown";
+  std::string operation = ctx.operation_name.empty() ? "unmatched" : ctx.operation_name;
+  deps_.metrics->RecordRequest(provider, operation, response.status, seconds);
+  if (ctx.refusal) deps_.metrics->RecordRefusal(Describe(*ctx.refusal).code);
+
+  AccessRecord rec;
+  rec.request_id = ctx.request_id;
+  if (ctx.key) {
+    rec.key_id = ctx.key->record.id;
+    rec.tenant = ctx.key->record.tenant;
+  }
+  rec.client_ip = ctx.client_ip;
+  rec.method = ctx.request.head.method;
+  rec.provider = std::string(provider);
+  rec.operation = operation;
+  rec.status = response.status;
+  if (ctx.refusal) rec.code = std::string(Describe(*ctx.refusal).code);
+  rec.reason = ctx.reason;
+  rec.latency_ms = seconds * 1000.0;
+  rec.upstream_ms = upstream_ms;
+  rec.bytes_in = ctx.request.body.size();
+  rec.bytes_out = response.body.size();
+  deps_.access_log->Write(rec);
+}
+
+asio::awaitable<http::Response> Gateway::Handle(http::Request& request) {
+  const std::string& path = request.head.path;
+  if (path == "/healthz" && request.head.method == "GET") {
+    http::Response r;
+    r.body = R"({"status":"ok"})";
+    r.headers = {{"Content-Type", "application/json"}, {"X-Request-Id", NewRequestId()}};
+    co_return r;
+  }
+  if (path == "/readyz" && request.head.method == "GET") {
+    bool store_ok = deps_.store_ping().ok() && deps_.snapshots->Fresh();
+    bool limiter_ok = deps_.limiter->Ping().ok();
+    http::Response r;
+    r.status = store_ok && limiter_ok ? 200 : 503;
+    r.body = fmt::format(R"({{"status":"{}","store":"{}","ratelimit":"{}"}})",
+                         r.status == 200 ? "ready" : "not_ready", store_ok ? "ok" : "down",
+                         limiter_ok ? "ok" : "down");
+    r.headers = {{"Content-Type", "application/json"}, {"X-Request-Id", NewRequestId()}};
+    co_return r;
+  }
+
+  RequestContext ctx(request, deps_.snapshots->Current());
+  ctx.request_id = NewRequestId();
+  ctx.client_ip = ClientAddress(request, trusted_proxies_);
+  double upstream_ms = 0;
+  http::Response response;
+
+  auto normalized = http::NormalizePath(path);
+  if (!normalized.ok()) {
+    ctx.Reject(ApiError::kInvalidRequest, "http.bad_path");
+  } else {
+    ResolveProvider(routes_, *normalized, ctx);
+    for (const auto& stage : stages_) {
+      if (stage->Run(ctx) == Stage::kStop) break;
+    }
+    if (!ctx.refusal) response = co_await forwarder_->Forward(ctx, &upstream_ms);
+  }
+  if (ctx.refusal) {
+    response = ErrorResponse(*ctx.refusal, ctx.request_id);
+    if (*ctx.refusal == ApiError::kInvalidRequest) response.close = true;
+  }
+  Finish(ctx, response, upstream_ms);
+  co_return response;
+}
+
+asio::awaitable<http::Response> Gateway::HandleAdmin(http::Request& request) {
+  std::string id = NewRequestId();
+  const std::string& path = request.head.path;
+  if (path == "/healthz" && request.head.method == "GET") {
+    http::Response r;
+    r.body = R"({"status":"ok"})";
+    r.headers = {{"Content-Type", "application/json"}, {"X-Request-Id", id}};
+    co_return r;
+  }
+  if (path != "/metrics" || request.head.method != "GET") {
+    co_return ErrorResponse(ApiError::kNotFound, id);
+  }
+  if (!deps_.config->metrics_public) {
+    const std::string* auth = request.head.Find("authorization");
+    bool ok = false;
+    if (auth != nullptr && auth->size() > 7 &&
+        http::EqualsIgnoreCase(std::string_view(*auth).substr(0, 7), "bearer ")) {
+      std::string_view token = std::string_view(*auth).substr(7);
+      auto snap = deps_.snapshots->Current();
+      ok = token.size() <= 512 &&
+           snap->admin_by_hash.count(KeyedHash(deps_.admin_hash_key, token)) > 0;
+    }
+    if (!ok) {
+      deps_.metrics->RecordRefusal("unauthenticated");
+      co_return ErrorResponse(ApiError::kUnauthenticated, id);
+    }
+  }
+  http::Response r;
+  r.body = deps_.metrics->Render();
+  r.headers = {{"Content-Type", "text/plain; version=0.0.4"}, {"X-Request-Id", id}};
+  co_return r;
+}
+
+}  // namespace bulwark

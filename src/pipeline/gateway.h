@@ -1,0 +1,63 @@
+// File: gateway.h
+// The data plane's request handler: the pipeline of CONTRACT.md section 7 in one visible
+// place (gateway.cc, Gateway::Handle), plus the admin listener's handler.
+//
+//   framing (http::Server) -> path normalisation -> authentication -> route -> IP allowlist
+//   -> scope -> rate limit -> [consent, PII, audit: later stages] -> forward
+//
+// Every response, success or refusal, carries X-Request-Id; refusals use the contract's
+// error body; every request writes one access-log line and updates the metrics.
+#pragma once
+
+#include <memory>
+#include <unordered_map>
+#include <utility>  // std::exchange, used by asio/awaitable.hpp
+#include <vector>
+
+#include <boost/asio/awaitable.hpp>
+
+#include "absl/status/statusor.h"
+#include "config/config.h"
+#include "observability/access_log.h"
+#include "observability/metrics.h"
+#include "pipeline/context.h"
+#include "pipeline/forward/forward.h"
+#include "ratelimit/limiter.h"
+
+namespace bulwark {
+
+class SnapshotSource;
+
+struct GatewayDeps {
+  const Config* config = nullptr;
+  SnapshotSource* snapshots = nullptr;
+  RateLimiter* limiter = nullptr;
+  Metrics* metrics = nullptr;
+  AccessLog* access_log = nullptr;
+  Secret key_hash_key;    // for client keys
+  Secret admin_hash_key;  // for admin tokens (same derivation, kept apart for clarity)
+  std::function<absl::Status()> store_ping;
+};
+
+class Gateway {
+ public:
+  static absl::StatusOr<std::unique_ptr<Gateway>> Create(GatewayDeps deps);
+
+  boost::asio::awaitable<http::Response> Handle(http::Request& request);
+  boost::asio::awaitable<http::Response> HandleAdmin(http::Request& request);
+  // The response for a request refused while parsing.
+  http::Response ParseErrorResponse(const http::ParseError& error);
+
+ private:
+  explicit Gateway(GatewayDeps deps);
+  http::Response ErrorResponse(ApiError error, const std::string& request_id);
+  void Finish(RequestContext& ctx, http::Response& response, double upstream_ms);
+
+  GatewayDeps deps_;
+  std::vector<Cidr> trusted_proxies_;
+  std::unordered_map<std::string, ProviderRoute> routes_;
+  std::vector<std::unique_ptr<Stage>> stages_;
+  std::unique_ptr<Forwarder> forwarder_;
+};
+
+}  // namespace bulwark

@@ -1,0 +1,127 @@
+#include "pipeline/snapshot.h"
+
+#include <spdlog/spdlog.h>
+
+#include "base/status_macros.h"
+
+namespace bulwark {
+namespace {
+
+int64_t NowNs() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+}  // namespace
+
+absl::StatusOr<std::shared_ptr<const AccessSnapshot>> LoadSnapshot(Store& store,
+                                                                   const MasterKey& master,
+                                                                   int* skipped) {
+  auto snap = std::make_shared<AccessSnapshot>();
+  int bad = 0;
+  // Read the version first: a change racing with this load bumps it again, so the next
+  // poll reloads rather than missing the change.
+  ASSIGN_OR_RETURN(snap->version, store.Version());
+  ASSIGN_OR_RETURN(std::vector<KeyRecord> keys, store.ListKeys());
+  for (KeyRecord& k : keys) {
+    auto entry = std::make_shared<KeyEntry>();
+    bool ok = true;
+    for (const std::string& c : k.allow_ips) {
+      auto cidr = Cidr::Parse(c);
+      if (!cidr.ok()) {
+        ok = false;
+        break;
+      }
+      entry->allow.push_back(*cidr);
+    }
+    for (const std::string& r : k.rates) {
+      auto rate = ParseRate(r);
+      if (!rate.ok()) {
+        ok = false;
+        break;
+      }
+      entry->rates.push_back(*rate);
+    }
+    if (!ok) {
+      ++bad;
+      continue;
+    }
+    std::string hash = k.secret_hash;
+    entry->record = std::move(k);
+    snap->keys_by_hash.emplace(std::move(hash), std::move(entry));
+  }
+  Secret vault = master.Derive(KeyPurpose::kSecrets);
+  ASSIGN_OR_RETURN(std::vector<SecretRecord> secrets, store.ListSecrets());
+  for (const SecretRecord& s : secrets) {
+    auto plain = Open(vault, s.sealed, "secret:" + s.name);
+    if (!plain.ok()) {
+      ++bad;
+      continue;
+    }
+    snap->secrets.emplace(s.name, std::move(*plain));
+  }
+  ASSIGN_OR_RETURN(std::vector<AdminTokenRecord> admins, store.ListAdminTokens());
+  for (AdminTokenRecord& a : admins) {
+    if (a.revoked_at != 0) continue;
+    std::string hash = a.token_hash;
+    snap->admin_by_hash.emplace(std::move(hash), std::move(a));
+  }
+  if (skipped != nullptr) *skipped = bad;
+  return std::shared_ptr<const AccessSnapshot>(std::move(snap));
+}
+
+SnapshotSource::SnapshotSource(Store& store, const MasterKey& master,
+                               std::chrono::milliseconds poll_interval)
+    : store_(store), master_(master), poll_interval_(poll_interval) {}
+
+SnapshotSource::~SnapshotSource() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stop_ = true;
+  }
+  cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+absl::Status SnapshotSource::Start() {
+  int skipped = 0;
+  ASSIGN_OR_RETURN(auto snap, LoadSnapshot(store_, master_, &skipped));
+  if (skipped > 0) spdlog::warn("{} store rows could not be read and were skipped", skipped);
+  current_.store(std::move(snap));
+  last_ok_ns_ = NowNs();
+  thread_ = std::thread([this] { Loop(); });
+  return absl::OkStatus();
+}
+
+bool SnapshotSource::Fresh() const {
+  int64_t age = NowNs() - last_ok_ns_.load();
+  return age < std::chrono::duration_cast<std::chrono::nanoseconds>(poll_interval_ * 8).count() +
+                   2'000'000'000;
+}
+
+absl::Status SnapshotSource::RefreshNow() {
+  ASSIGN_OR_RETURN(int64_t version, store_.Version());
+  if (version != current_.load()->version) {
+    int skipped = 0;
+    ASSIGN_OR_RETURN(auto snap, LoadSnapshot(store_, master_, &skipped));
+    if (skipped > 0) spdlog::warn("{} store rows could not be read and were skipped", skipped);
+    current_.store(std::move(snap));
+  }
+  last_ok_ns_ = NowNs();
+  return absl::OkStatus();
+}
+
+void SnapshotSource::Loop() {
+  std::unique_lock<std::mutex> lock(mu_);
+  while (!stop_) {
+    cv_.wait_for(lock, poll_interval_, [this] { return stop_; });
+    if (stop_) break;
+    lock.unlock();
+    absl::Status st = RefreshNow();
+    if (!st.ok()) spdlog::warn("store refresh failed: {}", st.ToString());
+    lock.lock();
+  }
+}
+
+}  // namespace bulwark
