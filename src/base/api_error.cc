@@ -53,11 +53,13 @@ ApiErrorInfo Describe(ApiError error) {
   return {500, "internal", "Internal error"};
 }
 
-std::string ErrorBody(ApiError error, std::string_view request_id) {
+std::string ErrorBody(ApiError error, std::string_view request_id, std::string_view detail) {
   ApiErrorInfo info = Describe(error);
+  std::string message(info.message);
+  if (!detail.empty()) message += ": " + std::string(detail);
   nlohmann::json body = {
       {"data", nullptr},
-      {"error", {{"code", info.code}, {"message", info.message}, {"request_id", request_id}}}};
+      {"error", {{"code", info.code}, {"message", message}, {"request_id", request_id}}}};
   return body.dump();
 }
 

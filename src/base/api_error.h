@@ -41,6 +41,7 @@ struct ApiErrorInfo {
 ApiErrorInfo Describe(ApiError error);
 
 // {"data": null, "error": {"code": ..., "message": ..., "request_id": ...}}
-std::string ErrorBody(ApiError error, std::string_view request_id);
+// A non-empty `detail` is appended to the message ("...: EMAIL, PHONE").
+std::string ErrorBody(ApiError error, std::string_view request_id, std::string_view detail = {});
 
 }  // namespace bulwark

@@ -63,6 +63,9 @@ void AccessLog::Write(const AccessRecord& r) {
       {"bytes_in", r.bytes_in},
       {"bytes_out", r.bytes_out},
   };
+  nlohmann::json pii = nlohmann::json::object();
+  for (const auto& [type, count] : r.pii) pii[type] = count;
+  j["pii"] = std::move(pii);
   logger_->info(j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
 }
 

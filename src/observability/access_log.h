@@ -6,6 +6,8 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "absl/status/statusor.h"
 
@@ -30,6 +32,7 @@ struct AccessRecord {
   double upstream_ms = 0;
   uint64_t bytes_in = 0;
   uint64_t bytes_out = 0;
+  std::vector<std::pair<std::string, int>> pii;  // PII type -> count found (never values)
 };
 
 class AccessLog {

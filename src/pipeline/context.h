@@ -12,6 +12,7 @@
 #include "base/api_error.h"
 #include "http/message.h"
 #include "pipeline/snapshot.h"
+#include "privacy/rewrite.h"
 #include "providers/profile.h"
 #include "ratelimit/limiter.h"
 #include "upstream/client.h"
@@ -52,7 +53,14 @@ struct RequestContext {
   // Set by rate limiting.
   LimitDecision limits;
 
-  // The refusal, if any.
+  // Set by the PII stage: findings (type name, count; never values) and, when values were
+  // pseudonymised, the mapping used to restore them in the vendor's answer.
+  std::vector<std::pair<std::string_view, int>> pii_findings;
+  std::unique_ptr<privacy::Pseudonymizer> pseudonyms;
+
+  // The refusal, if any. `error_detail` is appended to the message where the contract
+  // allows one (pii_blocked names the types found).
+  std::string error_detail;
   std::optional<ApiError> refusal;
   std::string reason;
   int64_t retry_after = 0;

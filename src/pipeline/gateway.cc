@@ -7,6 +7,7 @@
 #include "http/path.h"
 #include "pipeline/authn/authn_stage.h"
 #include "pipeline/ipallow/ip_allow_stage.h"
+#include "pipeline/privacy/pii_stage.h"
 #include "pipeline/ratelimit/rate_limit_stage.h"
 #include "pipeline/route/route_stage.h"
 #include "pipeline/scope/scope_stage.h"
@@ -53,14 +54,19 @@ absl::StatusOr<std::unique_ptr<Gateway>> Gateway::Create(GatewayDeps deps) {
   g->stages_.push_back(std::make_unique<IpAllowStage>());
   g->stages_.push_back(std::make_unique<ScopeStage>());
   g->stages_.push_back(std::make_unique<RateLimitStage>(*g->deps_.limiter));
+  auto scanner = privacy::Scanner::Create();
+  if (!scanner.ok()) return scanner.status();
+  g->scanner_ = std::move(*scanner);
+  g->stages_.push_back(std::make_unique<PiiStage>(*g->scanner_));
   g->forwarder_ = std::make_unique<Forwarder>(*g->deps_.metrics);
   return g;
 }
 
-http::Response Gateway::ErrorResponse(ApiError error, const std::string& request_id) {
+http::Response Gateway::ErrorResponse(ApiError error, const std::string& request_id,
+                                      std::string_view detail) {
   http::Response r;
   r.status = Describe(error).status;
-  r.body = ErrorBody(error, request_id);
+  r.body = ErrorBody(error, request_id, detail);
   r.headers.push_back({"Content-Type", "application/json"});
   r.headers.push_back({"X-Request-Id", request_id});
   r.headers.push_back({"Cache-Control", "no-store"});
@@ -120,6 +126,7 @@ void Gateway::Finish(RequestContext& ctx, http::Response& response, double upstr
   rec.upstream_ms = upstream_ms;
   rec.bytes_in = ctx.request.body.size();
   rec.bytes_out = response.body.size();
+  for (const auto& [type, count] : ctx.pii_findings) rec.pii.emplace_back(type, count);
   deps_.access_log->Write(rec);
 }
 
@@ -160,7 +167,7 @@ asio::awaitable<http::Response> Gateway::Handle(http::Request& request) {
     if (!ctx.refusal) response = co_await forwarder_->Forward(ctx, &upstream_ms);
   }
   if (ctx.refusal) {
-    response = ErrorResponse(*ctx.refusal, ctx.request_id);
+    response = ErrorResponse(*ctx.refusal, ctx.request_id, ctx.error_detail);
     if (*ctx.refusal == ApiError::kInvalidRequest) response.close = true;
   }
   Finish(ctx, response, upstream_ms);

@@ -3,7 +3,7 @@
 // place (gateway.cc, Gateway::Handle), plus the admin listener's handler.
 //
 //   framing (http::Server) -> path normalisation -> authentication -> route -> IP allowlist
-//   -> scope -> rate limit -> [consent, PII, audit: later stages] -> forward
+//   -> scope -> rate limit -> [consent: later] -> PII policy -> [audit: later] -> forward
 //
 // Every response, success or refusal, carries X-Request-Id; refusals use the contract's
 // error body; every request writes one access-log line and updates the metrics.
@@ -22,6 +22,7 @@
 #include "observability/metrics.h"
 #include "pipeline/context.h"
 #include "pipeline/forward/forward.h"
+#include "privacy/scanner.h"
 #include "ratelimit/limiter.h"
 
 namespace bulwark {
@@ -50,13 +51,15 @@ class Gateway {
 
  private:
   explicit Gateway(GatewayDeps deps);
-  http::Response ErrorResponse(ApiError error, const std::string& request_id);
+  http::Response ErrorResponse(ApiError error, const std::string& request_id,
+                               std::string_view detail = {});
   void Finish(RequestContext& ctx, http::Response& response, double upstream_ms);
 
   GatewayDeps deps_;
   std::vector<Cidr> trusted_proxies_;
   std::unordered_map<std::string, ProviderRoute> routes_;
   std::vector<std::unique_ptr<Stage>> stages_;
+  std::unique_ptr<privacy::Scanner> scanner_;
   std::unique_ptr<Forwarder> forwarder_;
 };
 

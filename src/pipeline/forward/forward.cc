@@ -239,6 +239,7 @@ asio::awaitable<http::Response> Forwarder::Forward(RequestContext& ctx, double* 
     }
     response.body = std::move(up.body);
     ScrubSecret(response, vendor_key);
+    if (ctx.pseudonyms) response.body = ctx.pseudonyms->Restore(response.body);
     co_return response;
   }
 }
