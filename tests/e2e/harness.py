@@ -1,0 +1,311 @@
+"""Drives the real bulwark binary for end-to-end tests.
+
+Each Gateway lives in its own temporary folder with its own free ports, so test modules can
+run in parallel. The binary comes from $BULWARK_BIN (default <repo>/build/bulwark).
+"""
+
+import http.client
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from typing import Dict, Iterable, List, Optional, Tuple
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.dirname(os.path.dirname(HERE))
+sys.path.insert(0, os.path.join(REPO, "tests", "support"))
+
+from fake_upstream import FakeUpstream, RecordedRequest, Reply  # noqa: E402,F401
+
+BULWARK_BIN = os.environ.get("BULWARK_BIN", os.path.join(REPO, "build", "bulwark"))
+
+# Vendor secrets the tests store; long and distinctive so that a leak is unambiguous.
+VENDOR_SECRETS = {
+    "heygen": "hg-vendor-secret-7f3a9c2e41d84b6b",
+    "writesonic": "ws-vendor-secret-0d5e8f1a2b3c4d5e",
+    "openai": "sk-vendor-secret-9a8b7c6d5e4f3a2b",
+}
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def run_bulwark(args: List[str], stdin: Optional[str] = None,
+                timeout: float = 30) -> subprocess.CompletedProcess:
+    return subprocess.run([BULWARK_BIN] + args, input=stdin, capture_output=True, text=True,
+                          timeout=timeout)
+
+
+def toml_value(value) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return str(value)
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(toml_value(v) for v in value) + "]"
+    return json.dumps(value)
+
+
+def toml_table(name: str, values: Dict) -> str:
+    lines = [f"[{name}]"]
+    lines += [f"{key} = {toml_value(value)}" for key, value in values.items()]
+    return "\n".join(lines) + "\n"
+
+
+class Response:
+    def __init__(self, status: int, headers: http.client.HTTPMessage, body: bytes):
+        self.status = status
+        self.headers = headers
+        self.body = body
+
+    def json(self):
+        return json.loads(self.body)
+
+    def header(self, name: str) -> Optional[str]:
+        return self.headers.get(name)
+
+    def __repr__(self):
+        return f"<Response {self.status} {self.body[:300]!r}>"
+
+
+class RawResult:
+    """What came back on a raw socket: the bytes, the status code, whether the peer closed."""
+
+    def __init__(self, data: bytes, closed: bool):
+        self.data = data
+        self.closed = closed
+        first_line = data.split(b"\r\n", 1)[0]
+        parts = first_line.split(b" ")
+        self.status = int(parts[1]) if len(parts) > 1 and parts[1].isdigit() else None
+
+    def __repr__(self):
+        return f"<RawResult status={self.status} closed={self.closed} {self.data[:200]!r}>"
+
+
+def send_raw(port: int, data: bytes, timeout: float = 3.0, pause_after_head: bool = False
+             ) -> RawResult:
+    """Sends `data` and reads until the server closes or `timeout` passes."""
+    sock = socket.create_connection(("127.0.0.1", port), timeout=timeout)
+    received = b""
+    closed = False
+    try:
+        try:
+            sock.sendall(data)
+        except OSError:
+            pass  # the server may refuse before reading everything; read what it said
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            sock.settimeout(max(0.01, deadline - time.monotonic()))
+            try:
+                chunk = sock.recv(65536)
+            except socket.timeout:
+                break
+            except ConnectionResetError:
+                closed = True
+                break
+            if not chunk:
+                closed = True
+                break
+            received += chunk
+    finally:
+        sock.close()
+    return RawResult(received, closed)
+
+
+class Gateway:
+    """One `bulwark serve` in its own folder, configured by the test.
+
+    providers: {"heygen": {"base_url": ..., ...}, ...}; `secret` defaults to the table name
+    and `pii` to "allow" so that these tests see bytes unchanged unless they say otherwise.
+    """
+
+    def __init__(self, providers: Dict[str, Dict], server: Optional[Dict] = None,
+                 extra_tables: Optional[Dict[str, Dict]] = None,
+                 secrets: Optional[Dict[str, str]] = None):
+        self._tmp = tempfile.TemporaryDirectory(prefix="bulwark-e2e-")
+        self.dir = self._tmp.name
+        self.config_path = os.path.join(self.dir, "bulwark.toml")
+        self.port = free_port()
+        self.admin_port = free_port()
+        self.providers = providers
+        self.server = {"listen": f"127.0.0.1:{self.port}",
+                       "admin_listen": f"127.0.0.1:{self.admin_port}",
+                       "workers": 2}
+        self.server.update(server or {})
+        self.extra_tables = extra_tables or {}
+        self.secrets = dict(VENDOR_SECRETS if secrets is None else secrets)
+        self.process: Optional[subprocess.Popen] = None
+        self.admin_token = None
+        self.stdout_path = os.path.join(self.dir, "serve.stdout")
+        self.stderr_path = os.path.join(self.dir, "serve.stderr")
+
+    # ---- set-up -----------------------------------------------------------------------
+
+    def prepare(self) -> "Gateway":
+        """bulwark init, our own config over the starter one, and the vendor secrets."""
+        result = run_bulwark(["init", "--dir", self.dir])
+        if result.returncode != 0:
+            raise RuntimeError(f"bulwark init failed: {result.stderr}")
+        self.admin_token = json.loads(result.stdout)["admin_token"]
+        self.write_config()
+        for name, value in self.secrets.items():
+            self.cli("secrets", "set", name, stdin=value + "\n")
+        return self
+
+    def write_config(self) -> None:
+        text = toml_table("server", self.server)
+        text += toml_table("store", {"url": "sqlite://var/bulwark.db"})
+        text += toml_table("ratelimit", {"url": "memory://"})
+        text += toml_table("secrets", {"master_key_file": "var/master.key"})
+        for name, values in self.extra_tables.items():
+            text += toml_table(name, values)
+        for name, values in self.providers.items():
+            table = {"secret": name, "pii": "allow"}
+            table.update(values)
+            text += toml_table(f"providers.{name}", table)
+        with open(self.config_path, "w") as f:
+            f.write(text)
+
+    def start(self) -> "Gateway":
+        if self.admin_token is None:
+            self.prepare()
+        with open(self.stdout_path, "ab") as out, open(self.stderr_path, "ab") as err:
+            self.process = subprocess.Popen(
+                [BULWARK_BIN, "--config", self.config_path, "serve"], stdout=out, stderr=err)
+        self.wait_until_healthy()
+        return self
+
+    def wait_until_healthy(self, timeout: float = 15.0) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"bulwark serve exited with {self.process.returncode}: "
+                                   f"{self.stderr()}")
+            try:
+                if self.request("GET", "/healthz", timeout=1).status == 200:
+                    return
+            except OSError:
+                pass
+            time.sleep(0.05)
+        raise RuntimeError(f"bulwark serve did not become healthy: {self.stderr()}")
+
+    def stop(self) -> Optional[int]:
+        if self.process is None:
+            return None
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        code = self.process.returncode
+        self.process = None
+        return code
+
+    def cleanup(self) -> None:
+        self.stop()
+        self._tmp.cleanup()
+
+    def stderr(self) -> str:
+        with open(self.stderr_path, "rb") as f:
+            return f.read().decode(errors="replace")
+
+    def stdout(self) -> str:
+        with open(self.stdout_path, "rb") as f:
+            return f.read().decode(errors="replace")
+
+    # ---- CLI --------------------------------------------------------------------------
+
+    def cli(self, *args: str, stdin: Optional[str] = None, check: bool = True
+            ) -> subprocess.CompletedProcess:
+        result = run_bulwark(["--config", self.config_path] + list(args), stdin=stdin)
+        if check and result.returncode != 0:
+            raise RuntimeError(f"bulwark {' '.join(args)} exited {result.returncode}: "
+                               f"{result.stderr}")
+        return result
+
+    def create_key(self, scopes: Iterable[str] = ("*",), allow_ips: Iterable[str] = (),
+                   rates: Iterable[str] = (), expires_in: Optional[str] = None,
+                   name: str = "e2e") -> Tuple[str, str]:
+        args = ["keys", "create", "--name", name]
+        for scope in scopes:
+            args += ["--scope", scope]
+        for cidr in allow_ips:
+            args += ["--allow-ip", cidr]
+        for rate in rates:
+            args += ["--rate", rate]
+        if expires_in:
+            args += ["--expires-in", expires_in]
+        created = json.loads(self.cli(*args).stdout)
+        return created["id"], created["key"]
+
+    def wait_for_key(self, key: str, path: str = "/nosuchprovider/x", timeout: float = 3.0) -> None:
+        """Keys reach a running serve by polling; wait until this one is known (authentication
+        comes before routing, so an unknown provider answers 404 once the key is known)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            response = self.request("GET", path, headers=bearer(key))
+            if response.status != 401:
+                return
+            time.sleep(0.02)
+
+    # ---- HTTP -------------------------------------------------------------------------
+
+    def request(self, method: str, path: str, headers: Optional[Dict[str, str]] = None,
+                body: Optional[bytes] = None, timeout: float = 15, port: Optional[int] = None
+                ) -> Response:
+        conn = http.client.HTTPConnection("127.0.0.1", port or self.port, timeout=timeout)
+        try:
+            conn.request(method, path, body=body, headers=headers or {})
+            response = conn.getresponse()
+            return Response(response.status, response.headers, response.read())
+        finally:
+            conn.close()
+
+    def admin_request(self, method: str, path: str, headers: Optional[Dict[str, str]] = None
+                      ) -> Response:
+        return self.request(method, path, headers=headers, port=self.admin_port)
+
+    def raw(self, data: bytes, timeout: float = 3.0) -> RawResult:
+        return send_raw(self.port, data, timeout)
+
+
+def bearer(key: str) -> Dict[str, str]:
+    return {"Authorization": f"Bearer {key}"}
+
+
+def wait_until(predicate, timeout: float, interval: float = 0.02) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(interval)
+    return predicate()
+
+
+class ContractAssertions:
+    """Mixin for unittest.TestCase: checks on bulwark's own error answers."""
+
+    def assertContractError(self, response: Response, status: int, code: str) -> dict:
+        self.assertEqual(response.status, status, response)
+        self.assertTrue(response.header("Content-Type") or "".startswith("application/json"),
+                        response.header("Content-Type"))
+        body = response.json()
+        self.assertEqual(set(body), {"data", "error"}, body)
+        self.assertIsNone(body["data"], body)
+        self.assertEqual(set(body["error"]), {"code", "message", "request_id"}, body)
+        self.assertEqual(body["error"]["code"], code, body)
+        self.assertIsInstance(body["error"]["message"], str)
+        self.assertTrue(body["error"]["message"], body)
+        request_id = response.header("X-Request-Id")
+        self.assertTrue(request_id, "X-Request-Id header missing")
+        self.assertEqual(body["error"]["request_id"], request_id)
+        return body
