@@ -1,0 +1,202 @@
+#!/usr/bin/env bash
+# bench/wrk_vs_nginx.sh — the gateway benchmark of issue 2: a 2 KB JSON POST through
+# bulwark and, in the same run, through an nginx reverse proxy that injects the vendor key,
+# both to the same local upstream (nginx answering a fixed JSON), keep-alive to the
+# upstream on both. Prints requests/s and p99 for each and the ratio bulwark/nginx.
+#
+#   bench/wrk_vs_nginx.sh            # uses build/bulwark (cmake --preset release && cmake --build --preset release --target bulwark)
+#   BIN=path/to/bulwark DURATION=30s CONNS=128 bench/wrk_vs_nginx.sh
+#
+# Environment: BIN, DURATION (15s), THREADS (2), CONNS (64), WARMUP (3s), ROUNDS (1; with
+# more, nginx and bulwark alternate and the best round of each is reported),
+# PORT_BASE (18100: upstream, +1 nginx proxy, +2 bulwark, +3 bulwark admin).
+set -euo pipefail
+
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+ROOT=$PWD
+BIN=${BIN:-$ROOT/build/bulwark}
+DURATION=${DURATION:-15s}
+THREADS=${THREADS:-2}
+CONNS=${CONNS:-64}
+WARMUP=${WARMUP:-3s}
+ROUNDS=${ROUNDS:-1}
+PORT_BASE=${PORT_BASE:-18100}
+UP_PORT=$PORT_BASE
+NGINX_PORT=$((PORT_BASE + 1))
+BW_PORT=$((PORT_BASE + 2))
+BW_ADMIN_PORT=$((PORT_BASE + 3))
+VENDOR_KEY=bench_$(od -An -tx1 -N16 /dev/urandom | tr -d ' \n')
+
+say() { printf '[bench] %s\n' "$*" >&2; }
+die() { printf '[bench] error: %s\n' "$*" >&2; exit 1; }
+
+missing=()
+command -v nginx >/dev/null || missing+=(nginx)
+command -v wrk >/dev/null || missing+=(wrk)
+if ((${#missing[@]})); then
+  say "installing ${missing[*]}"
+  apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${missing[@]}"
+fi
+[[ -x $BIN ]] || die "$BIN not found: cmake --preset release && cmake --build --preset release --target bulwark"
+for port in $UP_PORT $NGINX_PORT $BW_PORT $BW_ADMIN_PORT; do
+  if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then die "port $port is in use (set PORT_BASE)"; fi
+done
+
+TMP=$(mktemp -d /tmp/bulwark-bench.XXXXXX)
+PIDS=()
+cleanup() {
+  local p
+  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
+  for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
+  rm -rf "$TMP"
+}
+trap cleanup EXIT
+
+# --- upstream: nginx answering a fixed JSON --------------------------------------------------
+mkdir -p "$TMP/upstream" "$TMP/proxy"
+cat >"$TMP/upstream/nginx.conf" <<CONF
+worker_processes 1;
+pid $TMP/upstream/nginx.pid;
+error_log $TMP/upstream/error.log warn;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  keepalive_requests 1000000;
+  client_body_buffer_size 16k;
+  server {
+    listen 127.0.0.1:$UP_PORT reuseport backlog=4096;
+    default_type application/json;
+    location / { return 200 '{"data":{"video_id":"0123456789abcdef0123456789abcdef"},"error":null}'; }
+  }
+}
+CONF
+
+# --- nginx reverse proxy injecting the vendor key ------------------------------------------
+cat >"$TMP/proxy/nginx.conf" <<CONF
+worker_processes auto;
+pid $TMP/proxy/nginx.pid;
+error_log $TMP/proxy/error.log warn;
+events { worker_connections 4096; }
+http {
+  access_log $TMP/proxy/access.log;
+  keepalive_requests 1000000;
+  client_body_buffer_size 16k;
+  upstream vendor {
+    server 127.0.0.1:$UP_PORT;
+    keepalive 128;
+  }
+  server {
+    listen 127.0.0.1:$NGINX_PORT reuseport backlog=4096;
+    location /heygen/ {
+      proxy_pass http://vendor/;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+      proxy_set_header Authorization "";
+      proxy_set_header X-Api-Key "$VENDOR_KEY";
+    }
+  }
+}
+CONF
+
+start_nginx() {  # DIR
+  nginx -p "$1" -c "$1/nginx.conf" -g 'daemon off;' 2>>"$1/error.log" &
+  PIDS+=($!)
+}
+start_nginx "$TMP/upstream"
+start_nginx "$TMP/proxy"
+
+# --- bulwark: full pipeline, provider heygen at the same upstream ---------------------------
+"$BIN" init --dir "$TMP/bw" >/dev/null 2>&1
+cat >"$TMP/bw/bulwark.toml" <<CONF
+[server]
+listen = "127.0.0.1:$BW_PORT"
+admin_listen = "127.0.0.1:$BW_ADMIN_PORT"
+
+[store]
+url = "sqlite://var/bulwark.db"
+
+[secrets]
+master_key_file = "var/master.key"
+
+[log]
+access = "var/access.log"
+
+[providers.heygen]
+base_url = "http://127.0.0.1:$UP_PORT"
+secret = "heygen"
+passthrough = true
+CONF
+BW=("$BIN" --config "$TMP/bw/bulwark.toml")
+printf %s "$VENDOR_KEY" | "${BW[@]}" secrets set heygen >/dev/null
+KEY=$("${BW[@]}" keys create --name bench --scope '*' |
+      python3 -c 'import json,sys; print(json.load(sys.stdin)["key"])')
+"${BW[@]}" serve >"$TMP/bw/serve.log" 2>&1 &
+PIDS+=($!)
+
+wait_port() {
+  local i
+  for ((i = 0; i < 100; i++)); do
+    (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
+    sleep 0.1
+  done
+  die "nothing listening on $1 (logs in $TMP)"
+}
+for port in $UP_PORT $NGINX_PORT $BW_PORT; do wait_port "$port"; done
+
+export BENCH_KEY=$KEY BENCH_PATH=/heygen/v2/video/generate
+for target in "nginx:$NGINX_PORT" "bulwark:$BW_PORT"; do
+  code=$(curl -s -o "$TMP/check.json" -w '%{http_code}' -X POST -H "Authorization: Bearer $KEY" \
+         -H 'Content-Type: application/json' -d '{"test":true}' \
+         "http://127.0.0.1:${target#*:}$BENCH_PATH")
+  [[ $code == 200 ]] || die "${target%%:*} answered $code: $(cat "$TMP/check.json")"
+done
+
+WRK=(wrk -t"$THREADS" -c"$CONNS" --latency -s "$ROOT/bench/post2k.lua")
+say "cmd: ${WRK[*]} -d$DURATION http://127.0.0.1:PORT  (nproc=$(nproc), $(nginx -v 2>&1), bulwark $("$BIN" --version 2>/dev/null || echo '?'))"
+
+# parse wrk output -> "rps p99_ms errors"
+parse() {
+  python3 - "$1" <<'PY'
+import re, sys
+t = open(sys.argv[1]).read()
+rps = float(re.search(r"Requests/sec:\s+([\d.]+)", t).group(1))
+m = re.search(r"^\s+99%\s+([\d.]+)(us|ms|s)\s*$", t, re.M)
+p99 = float(m.group(1)) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[m.group(2)]
+non2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", t)
+err = re.search(r"Socket errors:.*", t)
+bad = int(non2xx.group(1)) if non2xx else 0
+print(f"{rps:.0f} {p99:.3f} {bad} {'socket-errors' if err else 'ok'}")
+PY
+}
+
+declare -A BEST_RPS BEST_P99
+for ((round = 1; round <= ROUNDS; round++)); do
+  for target in "nginx:$NGINX_PORT" "bulwark:$BW_PORT"; do
+    name=${target%%:*}
+    url=http://127.0.0.1:${target#*:}
+    "${WRK[@]}" -d"$WARMUP" "$url" >/dev/null
+    "${WRK[@]}" -d"$DURATION" "$url" >"$TMP/$name.$round.txt"
+    read -r rps p99 bad sock < <(parse "$TMP/$name.$round.txt")
+    say "round $round $name: ${rps} req/s, p99 ${p99} ms, non-2xx $bad, $sock"
+    ((bad == 0)) || { cat "$TMP/$name.$round.txt" >&2; die "$name answered non-2xx during the run"; }
+    if [[ -z ${BEST_RPS[$name]:-} ]] || ((rps > BEST_RPS[$name])); then
+      BEST_RPS[$name]=$rps
+      BEST_P99[$name]=$p99
+      cp "$TMP/$name.$round.txt" "$TMP/$name.best.txt"
+    fi
+  done
+done
+
+for name in nginx bulwark; do
+  printf '\n--- wrk output, %s ---\n' "$name"
+  cat "$TMP/$name.best.txt"
+done
+python3 - "${BEST_RPS[nginx]}" "${BEST_P99[nginx]}" "${BEST_RPS[bulwark]}" "${BEST_P99[bulwark]}" <<'PY'
+import sys
+nr, np99, br, bp99 = map(float, sys.argv[1:])
+print()
+print(f"{'':10} {'req/s':>10} {'p99 (ms)':>10}")
+print(f"{'nginx':10} {nr:>10.0f} {np99:>10.2f}")
+print(f"{'bulwark':10} {br:>10.0f} {bp99:>10.2f}")
+print(f"ratio bulwark/nginx: throughput {br / nr:.2f}x, p99 {bp99 / np99:.2f}x")
+PY
