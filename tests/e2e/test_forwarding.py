@@ -112,6 +112,34 @@ class ForwardingTest(ContractAssertions, unittest.TestCase):
                          [f"Bearer {VENDOR_SECRETS['openai']}"])
         self.assertFalse(seen.contains_anywhere(self.key), seen)
 
+    def test_client_supplied_vendor_header_never_survives_next_to_a_bearer_key(self):
+        # Refusing the ambiguous pair (401, nothing upstream) and replacing the header are
+        # both safe; relaying the client's value is not.
+        for name in ["X-Api-Key", "x-api-key", "X-API-KEY"]:
+            with self.subTest(header=name):
+                self.upstream.reset()
+                response = self.get_status(
+                    headers={**bearer(self.key), name: "client-chosen-vendor-key"})
+                if response.status == 401:
+                    self.assertContractError(response, 401, "unauthenticated")
+                    self.assertEqual(self.upstream.requests, [])
+                    continue
+                self.assertEqual(response.status, 200, response)
+                seen = self.only_request()
+                self.assertEqual(seen.header_values("X-Api-Key"), [VENDOR_SECRETS["heygen"]])
+
+    def test_lowercase_vendor_header_carrying_the_key_authenticates(self):
+        response = self.get_status(headers={"x-api-key": self.key})
+        self.assertEqual(response.status, 200, response)
+        self.assertFalse(self.only_request().contains_anywhere(self.key))
+
+    def test_query_string_is_forwarded_byte_for_byte(self):
+        query = "video_id=a%20b%2Bc+d&x=%E2%9C%93&empty=&flag"
+        response = self.gateway.request("GET", f"/heygen/v1/video_status.get?{query}",
+                                        headers=bearer(self.key))
+        self.assertEqual(response.status, 200, response)
+        self.assertEqual(self.only_request().query, query)
+
     # ---- stripped headers -----------------------------------------------------------------
 
     def test_bulwark_hop_by_hop_and_forwarding_headers_are_stripped(self):
@@ -205,6 +233,40 @@ class ForwardingTest(ContractAssertions, unittest.TestCase):
         self.assertEqual(response.status, 200, response)
         self.assertNotIn(secret, response.body)
         self.assertEqual(response.body, b'{"echo":"[REDACTED]"}')
+
+    def test_openai_vendor_echo_of_its_key_is_scrubbed(self):
+        secret = VENDOR_SECRETS["openai"]
+        self.upstream.default = Reply(200, body=json.dumps(
+            {"error": None, "echo": f"Bearer {secret}"}).encode(),
+            headers=[("Content-Type", "application/json"), ("X-Seen-Auth", f"Bearer {secret}")])
+        response = self.gateway.request("GET", "/openai/v1/models", headers=bearer(self.key))
+        self.assertEqual(response.status, 200, response)
+        self.assertNotIn(secret.encode(), response.body)
+        self.assertEqual(response.header("X-Seen-Auth"), "Bearer [REDACTED]")
+
+    def test_vendor_hop_by_hop_response_headers_are_not_relayed(self):
+        self.upstream.default = Reply(200, headers=[
+            ("Content-Type", "application/json"), ("Connection", "X-Vendor-Hop"),
+            ("X-Vendor-Hop", "1"), ("Keep-Alive", "timeout=99"), ("Upgrade", "h2c"),
+            ("Proxy-Authenticate", "Basic"), ("X-Vendor-Kept", "yes")])
+        response = self.get_status()
+        self.assertEqual(response.status, 200, response)
+        relayed = [name for name in ["X-Vendor-Hop", "Keep-Alive", "Upgrade",
+                                     "Proxy-Authenticate"] if response.header(name)]
+        self.assertEqual(relayed, [], "vendor hop-by-hop headers relayed to the client")
+        self.assertEqual(response.header("X-Vendor-Kept"), "yes")
+
+    def test_pipelined_requests_are_answered_in_order(self):
+        one = (f"GET /heygen/v1/video_status.get?video_id=first HTTP/1.1\r\nHost: gw\r\n"
+               f"Authorization: Bearer {self.key}\r\n\r\n")
+        two = (f"GET /heygen/v1/video_status.get?video_id=second HTTP/1.1\r\nHost: gw\r\n"
+               f"Authorization: Bearer {self.key}\r\nConnection: close\r\n\r\n")
+        self.upstream.default = lambda request: Reply(200, body=request.query.encode())
+        result = self.gateway.raw((one + two).encode())
+        self.assertEqual(result.data.count(b"HTTP/1.1 200"), 2, result)
+        self.assertLess(result.data.index(b"video_id=first"),
+                        result.data.index(b"video_id=second"))
+        self.assertTrue(result.closed)
 
     def test_vendor_401_becomes_502_upstream_auth_failed(self):
         self.upstream.default = Reply(401, body=b'{"error":{"code":"invalid_api_key"}}')

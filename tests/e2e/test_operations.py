@@ -117,6 +117,9 @@ class OperationsTest(ContractAssertions, unittest.TestCase):
     def test_metrics_are_served_with_an_auditor_token(self):
         token = json.loads(self.gateway.cli("admin", "tokens", "create", "--role",
                                             "auditor").stdout)["token"]
+        # Admin tokens made by the CLI reach a running serve by polling, like keys.
+        wait_until(lambda: self.gateway.admin_request(
+            "GET", "/metrics", headers=bearer(token)).status == 200, 2.0)
         response = self.gateway.admin_request("GET", "/metrics", headers=bearer(token))
         self.assertEqual(response.status, 200, response)
 
@@ -124,6 +127,14 @@ class OperationsTest(ContractAssertions, unittest.TestCase):
         response = self.gateway.request("GET", "/metrics",
                                         headers=bearer(self.gateway.admin_token))
         self.assertNotIn(b"bulwark_requests_total", response.body)
+
+    def test_metrics_can_be_made_public(self):
+        gateway = Gateway({"heygen": {"base_url": self.upstream.url}},
+                          extra_tables={"admin": {"metrics_public": True}}).start()
+        self.addCleanup(gateway.cleanup)
+        response = gateway.admin_request("GET", "/metrics")
+        self.assertEqual(response.status, 200, response)
+        self.assertIn(b"bulwark_requests_total", response.body)
 
     def access_log_records(self, at_least):
         wait_until(lambda: len(self.gateway.stdout().splitlines()) >= at_least, 3.0)

@@ -15,7 +15,8 @@ class StrictParsingTest(ContractAssertions, unittest.TestCase):
     def setUpClass(cls):
         cls.upstream = FakeUpstream()
         cls.gateway = Gateway({"heygen": {"base_url": cls.upstream.url}},
-                              server={"max_body": "64KiB"}).start()
+                              server={"max_body": "64KiB", "header_timeout": "1s",
+                                      "idle_timeout": "2s"}).start()
         cls.key_id, cls.key = cls.gateway.create_key(["heygen:*"])
         cls.gateway.wait_for_key(cls.key)
 
@@ -206,6 +207,27 @@ class StrictParsingTest(ContractAssertions, unittest.TestCase):
                 wire = (f"GET /heygen/v1/video_status.get?video_id=1 {version}\r\n"
                         f"Host: gateway.test\r\nAuthorization: Bearer {self.key}\r\n\r\n")
                 self.assertRefused(wire.encode(), statuses=(400, 505))
+
+    def test_request_line_over_the_head_bound_is_refused(self):
+        target = "/heygen/v1/video_status.get?video_id=" + "a" * 70000
+        self.assertRefused(self.head(method="GET", target=target), statuses=(414, 431))
+
+    def test_head_that_never_finishes_is_closed_after_header_timeout(self):
+        started = time.monotonic()
+        result = send_raw(self.gateway.port, b"GET /heygen/v1/video_status.get HTTP/1.1\r\n"
+                                             b"Host: gateway.test\r\n", timeout=5)
+        self.assertTrue(result.closed, "slow head kept open past header_timeout")
+        self.assertLess(time.monotonic() - started, 4)
+        self.assertIn(result.status, (None, 400, 408), result)
+        self.assertEqual(self.upstream.requests, [])
+
+    def test_idle_keep_alive_connection_is_closed_after_idle_timeout(self):
+        get = self.head(method="GET", target="/heygen/v1/video_status.get?video_id=1")
+        started = time.monotonic()
+        result = send_raw(self.gateway.port, get, timeout=6)
+        self.assertEqual(result.status, 200, result)
+        self.assertTrue(result.closed, "idle connection kept open past idle_timeout")
+        self.assertLess(time.monotonic() - started, 5)
 
     # ---- paths ----------------------------------------------------------------------------
 
