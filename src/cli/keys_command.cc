@@ -47,7 +47,8 @@ int RunCreate(const GlobalOptions& global, const CreateArgs& a) {
     }
   }
   for (const std::string& c : a.allow_ips) {
-    if (auto p = Cidr::Parse(c); !p.ok()) return Fail(kExitUsage, std::string(p.status().message()));
+    if (auto p = Cidr::Parse(c); !p.ok())
+      return Fail(kExitUsage, std::string(p.status().message()));
   }
   KeyRecord k;
   for (const std::string& r : a.rates) {
@@ -110,10 +111,26 @@ int RunRevoke(const GlobalOptions& global, const std::string& id) {
   return kExitOk;
 }
 
+int RunRotate(const GlobalOptions& global, const std::string& id, const std::string& grace) {
+  auto d = ParseDuration(grace, /*allow_zero=*/true);
+  if (!d.ok()) return Fail(kExitUsage, std::string(d.status().message()));
+  Environment env;
+  if (auto st = LoadEnvironment(global, &env); !st.ok()) return Fail(st);
+  std::string secret = std::string(kClientKeyPrefix) + RandomBase62(32);
+  auto st = env.store->RotateKey(id, KeyedHash(env.master->Derive(KeyPurpose::kKeyHash), secret),
+                                 Now() + d->count());
+  if (st.code() == absl::StatusCode::kNotFound) {
+    return Fail(kExitUsage, fmt::format("no key with id '{}'", id));
+  }
+  if (!st.ok()) return Fail(st);
+  PrintJson({{"id", id}, {"key", secret}});
+  return kExitOk;
+}
+
 }  // namespace
 
 void AddKeysCommands(CLI::App& app, GlobalOptions& global, int& exit_code) {
-  auto* keys = app.add_subcommand("keys", "Client keys: create, list, show, revoke");
+  auto* keys = app.add_subcommand("keys", "Client keys: create, list, show, revoke, rotate");
   keys->require_subcommand(1);
   keys->fallthrough();
 
@@ -145,6 +162,18 @@ void AddKeysCommands(CLI::App& app, GlobalOptions& global, int& exit_code) {
   revoke->fallthrough();
   revoke->add_option("ID", *revoke_id, "Key id")->required();
   revoke->callback([&global, &exit_code, revoke_id] { exit_code = RunRevoke(global, *revoke_id); });
+
+  auto rotate_id = std::make_shared<std::string>();
+  auto grace = std::make_shared<std::string>("24h");
+  auto* rotate = keys->add_subcommand(
+      "rotate", "Issue a new secret for a key; the old one works until the grace ends");
+  rotate->fallthrough();
+  rotate->add_option("ID", *rotate_id, "Key id")->required();
+  rotate->add_option("--grace", *grace,
+                     "How long the old secret keeps working (default 24h; 0s ends it now)");
+  rotate->callback([&global, &exit_code, rotate_id, grace] {
+    exit_code = RunRotate(global, *rotate_id, *grace);
+  });
 }
 
 void AddAdminCommands(CLI::App& app, GlobalOptions& global, int& exit_code) {

@@ -48,8 +48,11 @@ absl::StatusOr<std::shared_ptr<const AccessSnapshot>> LoadSnapshot(Store& store,
       continue;
     }
     std::string hash = k.secret_hash;
+    std::string previous = k.previous_secret_hash;
     entry->record = std::move(k);
-    snap->keys_by_hash.emplace(std::move(hash), std::move(entry));
+    std::shared_ptr<const KeyEntry> shared = std::move(entry);
+    if (!previous.empty()) snap->keys_by_hash.emplace(std::move(previous), shared);
+    snap->keys_by_hash.emplace(std::move(hash), std::move(shared));
   }
   Secret vault = master.Derive(KeyPurpose::kSecrets);
   ASSIGN_OR_RETURN(std::vector<SecretRecord> secrets, store.ListSecrets());

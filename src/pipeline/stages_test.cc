@@ -37,7 +37,8 @@ class StagesTest : public ::testing::Test {
     entry->record.scopes = std::move(scopes);
     entry->record.revoked_at = revoked_at;
     entry->record.expires_at = expires_at;
-    snapshot_->keys_by_hash[KeyedHash(hash_key_, secret)] = entry;
+    entry->record.secret_hash = KeyedHash(hash_key_, secret);
+    snapshot_->keys_by_hash[entry->record.secret_hash] = entry;
     return secret;
   }
 
@@ -96,6 +97,29 @@ TEST_F(StagesTest, AuthnRefusesEveryBadCredentialWith401) {
     EXPECT_EQ(ctx.refusal, ApiError::kUnauthenticated) << c.reason;
     EXPECT_EQ(ctx.reason, c.reason);
   }
+}
+
+TEST_F(StagesTest, RotatedSecretWorksOnlyDuringItsGrace) {
+  std::string old_secret = AddKey("key_rot", {"*"});
+  auto entry =
+      std::make_shared<KeyEntry>(*snapshot_->keys_by_hash.at(KeyedHash(hash_key_, old_secret)));
+  entry->record.previous_secret_hash = KeyedHash(hash_key_, old_secret);
+  entry->record.secret_hash = KeyedHash(hash_key_, "bwk_new");
+  entry->record.previous_expires_at = std::time(nullptr) + 60;
+  snapshot_->keys_by_hash[entry->record.previous_secret_hash] = entry;
+  snapshot_->keys_by_hash[entry->record.secret_hash] = entry;
+  AuthnStage authn(hash_key_);
+  auto with_old = Context("GET", "/heygen/v2/avatars", {{"Authorization", "Bearer " + old_secret}});
+  EXPECT_EQ(authn.Run(with_old), Stage::kContinue);
+  auto with_new = Context("GET", "/heygen/v2/avatars", {{"Authorization", "Bearer bwk_new"}});
+  EXPECT_EQ(authn.Run(with_new), Stage::kContinue);
+  entry->record.previous_expires_at = std::time(nullptr) - 1;
+  auto after_grace =
+      Context("GET", "/heygen/v2/avatars", {{"Authorization", "Bearer " + old_secret}});
+  EXPECT_EQ(authn.Run(after_grace), Stage::kStop);
+  EXPECT_EQ(after_grace.reason, "authn.rotated");
+  auto new_after = Context("GET", "/heygen/v2/avatars", {{"Authorization", "Bearer bwk_new"}});
+  EXPECT_EQ(authn.Run(new_after), Stage::kContinue);
 }
 
 TEST_F(StagesTest, RouteDistinguishesUnknownProviderFromUnknownPath) {

@@ -46,6 +46,11 @@ CREATE TABLE admin_tokens (
   revoked_at INTEGER NOT NULL DEFAULT 0
 );
 )sql",
+    // 2: key rotation with a grace period.
+    R"sql(
+ALTER TABLE keys ADD COLUMN previous_secret_hash TEXT NOT NULL DEFAULT '';
+ALTER TABLE keys ADD COLUMN previous_expires_at INTEGER NOT NULL DEFAULT 0;
+)sql",
 };
 
 // A prepared statement that finalises itself.
@@ -87,7 +92,7 @@ class Statement {
 
 constexpr const char kSelectKeys[] =
     "SELECT id, name, tenant, secret_hash, scopes, allow_ips, rates, created_at, expires_at, "
-    "revoked_at FROM keys";
+    "revoked_at, previous_secret_hash, previous_expires_at FROM keys";
 
 std::string ToJson(const std::vector<std::string>& v) { return nlohmann::json(v).dump(); }
 
@@ -177,6 +182,24 @@ class SqliteStore final : public Store {
     });
   }
 
+  absl::Status RotateKey(const std::string& id, const std::string& new_secret_hash,
+                         int64_t grace_until) override {
+    return Mutate([&]() -> absl::Status {
+      Statement check(db_, "SELECT revoked_at FROM keys WHERE id = ?");
+      check.Bind(1, id);
+      int rc = check.Step();
+      if (rc == SQLITE_DONE) return absl::NotFoundError("no such key");
+      if (rc != SQLITE_ROW) return Error("read key");
+      if (check.Int(0) != 0) return absl::FailedPreconditionError("the key is revoked");
+      Statement s(db_,
+                  "UPDATE keys SET previous_secret_hash = secret_hash, previous_expires_at = ?, "
+                  "secret_hash = ? WHERE id = ?");
+      s.Bind(1, grace_until).Bind(2, new_secret_hash).Bind(3, id);
+      if (s.Step() != SQLITE_DONE) return Error("rotate key");
+      return absl::OkStatus();
+    });
+  }
+
   absl::Status PutSecret(const std::string& name, const std::string& sealed, int64_t at) override {
     return Mutate([&]() -> absl::Status {
       Statement s(db_,
@@ -262,6 +285,8 @@ class SqliteStore final : public Store {
     k.created_at = s.Int(7);
     k.expires_at = s.Int(8);
     k.revoked_at = s.Int(9);
+    k.previous_secret_hash = s.Text(10);
+    k.previous_expires_at = s.Int(11);
     return k;
   }
 

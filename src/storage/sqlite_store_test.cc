@@ -53,6 +53,19 @@ TEST_F(SqliteStoreTest, KeysRoundTripAndEveryMutationBumpsVersion) {
   EXPECT_FALSE(store_->GetKey("key_missing").value().has_value());
 }
 
+TEST_F(SqliteStoreTest, RotationKeepsIdAndRemembersThePreviousSecret) {
+  ASSERT_TRUE(store_->CreateKey(Key("key_r")).ok());
+  ASSERT_TRUE(store_->RotateKey("key_r", "hash-new", 500).ok());
+  auto k = store_->GetKey("key_r").value().value();
+  EXPECT_EQ(k.secret_hash, "hash-new");
+  EXPECT_EQ(k.previous_secret_hash, "hash-key_r");
+  EXPECT_EQ(k.previous_expires_at, 500);
+  EXPECT_EQ(k.scopes, std::vector<std::string>{"heygen:*"});
+  EXPECT_EQ(store_->RotateKey("key_missing", "h", 1).code(), absl::StatusCode::kNotFound);
+  ASSERT_TRUE(store_->RevokeKey("key_r", 1).ok());
+  EXPECT_EQ(store_->RotateKey("key_r", "h2", 1).code(), absl::StatusCode::kFailedPrecondition);
+}
+
 TEST_F(SqliteStoreTest, SecretsUpsertAndDelete) {
   ASSERT_TRUE(store_->PutSecret("heygen", "sealed-1", 1).ok());
   ASSERT_TRUE(store_->PutSecret("heygen", "sealed-2", 2).ok());

@@ -32,6 +32,9 @@ struct KeyRecord {
   int64_t created_at = 0;              // unix seconds
   int64_t expires_at = 0;              // 0 = never
   int64_t revoked_at = 0;              // 0 = live
+  // After `keys rotate`, the old secret keeps working until previous_expires_at.
+  std::string previous_secret_hash;
+  int64_t previous_expires_at = 0;
 };
 
 struct SecretRecord {
@@ -64,6 +67,10 @@ class Store {
   virtual absl::StatusOr<std::optional<KeyRecord>> GetKey(const std::string& id) = 0;
   virtual absl::StatusOr<std::vector<KeyRecord>> ListKeys() = 0;
   virtual absl::Status RevokeKey(const std::string& id, int64_t at) = 0;
+  // Replaces the key's secret hash, keeping the old one valid until `grace_until` (unix
+  // seconds; <= now ends it at once). NotFound if absent, FailedPrecondition if revoked.
+  virtual absl::Status RotateKey(const std::string& id, const std::string& new_secret_hash,
+                                 int64_t grace_until) = 0;
 
   // Vendor secrets, sealed by the caller. PutSecret inserts or replaces.
   virtual absl::Status PutSecret(const std::string& name, const std::string& sealed,

@@ -57,7 +57,8 @@ Stage::Result AuthnStage::Run(RequestContext& ctx) {
     ctx.Reject(ApiError::kUnauthenticated, "authn.malformed");
     return kStop;
   }
-  auto it = ctx.snapshot->keys_by_hash.find(KeyedHash(key_hash_key_, token));
+  std::string hash = KeyedHash(key_hash_key_, token);
+  auto it = ctx.snapshot->keys_by_hash.find(hash);
   if (it == ctx.snapshot->keys_by_hash.end()) {
     ctx.Reject(ApiError::kUnauthenticated, "authn.unknown_key");
     return kStop;
@@ -67,7 +68,12 @@ Stage::Result AuthnStage::Run(RequestContext& ctx) {
     ctx.Reject(ApiError::kUnauthenticated, "authn.revoked");
     return kStop;
   }
-  if (record.expires_at != 0 && record.expires_at <= std::time(nullptr)) {
+  int64_t now = std::time(nullptr);
+  if (hash != record.secret_hash && record.previous_expires_at <= now) {
+    ctx.Reject(ApiError::kUnauthenticated, "authn.rotated");
+    return kStop;
+  }
+  if (record.expires_at != 0 && record.expires_at <= now) {
     ctx.Reject(ApiError::kUnauthenticated, "authn.expired");
     return kStop;
   }
