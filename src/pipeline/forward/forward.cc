@@ -208,7 +208,7 @@ asio::awaitable<http::Response> Forwarder::Forward(RequestContext& ctx, double* 
         co_await timer.async_wait(asio::use_awaitable);
         continue;
       }
-      ctx.retry_after = after.value_or(1);
+      ctx.retry_after = std::max<int64_t>(1, after.value_or(1));
       ctx.Reject(ApiError::kRateLimited, "upstream.rate_limited");
       co_return http::Response{};
     }
@@ -230,7 +230,11 @@ asio::awaitable<http::Response> Forwarder::Forward(RequestContext& ctx, double* 
 
     http::Response response;
     response.status = up.status;
+    std::vector<std::string> hop_by_hop = ConnectionNamed(up.headers);
     for (http::Header& h : up.headers) {
+      bool named = false;
+      for (const std::string& n : hop_by_hop) named = named || EqualsIgnoreCase(h.name, n);
+      if (named) continue;
       if (EqualsIgnoreCase(h.name, "x-request-id")) {
         response.headers.push_back({"X-Upstream-Request-Id", std::move(h.value)});
       } else if (!InList(h.name, kResponseDropped)) {
