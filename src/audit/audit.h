@@ -18,12 +18,17 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
 #include "absl/status/statusor.h"
 #include "base/secret.h"
+
+namespace bulwark {
+struct Config;
+}
 
 namespace bulwark::audit {
 
@@ -85,5 +90,27 @@ struct SearchFilter {
 absl::StatusOr<std::vector<Record>> Search(const std::filesystem::path& path,
                                            const SearchFilter& filter);
 absl::StatusOr<std::vector<Record>> Tail(const std::filesystem::path& path, size_t n);
+
+// --- Additions (the declarations above are the stable interface) ---
+
+struct AuditLogOptions {
+  // Records waiting for a group commit; when full, Append fails with ResourceExhausted.
+  size_t max_queue = 100000;
+  // false: OpenAuditLog fails at once if another process holds `node` (the gateway).
+  // true: wait until the holder exits (short-lived CLI writers sharing one node name).
+  bool wait_for_node = false;
+};
+absl::StatusOr<std::unique_ptr<AuditLog>> OpenAuditLog(const std::filesystem::path& path,
+                                                       Secret audit_key, std::string node,
+                                                       const AuditLogOptions& options);
+
+// The audit log's file: the SQLite store's folder / "audit.db" (config.dir/var/audit.db when
+// the store is not SQLite).
+std::filesystem::path AuditLogPath(const Config& config);
+
+// RFC 3339 in UTC with milliseconds ("2024-05-01T12:00:00.250Z").
+std::string FormatTimeMs(int64_t unix_ms);
+// Parses an RFC 3339 time ("2024-05-01T12:00:00Z", optional fraction, "Z" or "+hh:mm").
+absl::StatusOr<int64_t> ParseTimeMs(std::string_view text);
 
 }  // namespace bulwark::audit
