@@ -8,6 +8,7 @@
 
 #include "base/random.h"
 #include "base/status_macros.h"
+#include "service/keys.h"
 
 namespace bulwark::cli {
 
@@ -42,16 +43,6 @@ absl::Status LoadEnvironment(const GlobalOptions& global, Environment* env) {
 
 void PrintJson(const nlohmann::json& value) { std::cout << value.dump() << std::endl; }
 
-std::string FormatTime(int64_t unix_seconds) {
-  std::time_t t = static_cast<std::time_t>(unix_seconds);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z", tm.tm_year + 1900, tm.tm_mon + 1,
-                     tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
-}
-
-int64_t Now() { return static_cast<int64_t>(std::time(nullptr)); }
-
 absl::StatusOr<nlohmann::json> CreateAdminToken(Store& store, const MasterKey& master,
                                                 const std::string& role, const std::string& name) {
   if (role != "admin" && role != "auditor" && role != "privacy") {
@@ -63,7 +54,7 @@ absl::StatusOr<nlohmann::json> CreateAdminToken(Store& store, const MasterKey& m
   record.role = role;
   std::string token = "bwa_" + RandomBase62(32);
   record.token_hash = KeyedHash(master.Derive(KeyPurpose::kKeyHash), token);
-  record.created_at = Now();
+  record.created_at = service::Now();
   RETURN_IF_ERROR(store.CreateAdminToken(record));
   return nlohmann::json{{"id", record.id}, {"token", token}};
 }
@@ -87,6 +78,7 @@ int Run(int argc, char** argv) {
   AddSecretsCommands(app, global, exit_code);
   AddAdminCommands(app, global, exit_code);
   AddToolCommands(app, global, exit_code);
+  AddAuditCommands(app, global, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

@@ -45,8 +45,6 @@ struct Environment {
 absl::Status LoadEnvironment(const GlobalOptions& global, Environment* env);
 
 void PrintJson(const nlohmann::json& value);
-std::string FormatTime(int64_t unix_seconds);  // RFC 3339 UTC
-int64_t Now();
 
 // Registration of each command group on the root app.
 void AddInitCommand(CLI::App& app, GlobalOptions& global, int& exit_code);
@@ -55,6 +53,7 @@ void AddKeysCommands(CLI::App& app, GlobalOptions& global, int& exit_code);
 void AddAdminCommands(CLI::App& app, GlobalOptions& global, int& exit_code);
 void AddSecretsCommands(CLI::App& app, GlobalOptions& global, int& exit_code);
 void AddToolCommands(CLI::App& app, GlobalOptions& global, int& exit_code);
+void AddAuditCommands(CLI::App& app, GlobalOptions& global, int& exit_code);
 
 // Creates an admin token with `role`, returning {"id","token"}.
 absl::StatusOr<nlohmann::json> CreateAdminToken(Store& store, const MasterKey& master,

@@ -8,6 +8,7 @@
 
 #include "cli/common.h"
 #include "crypto/keys.h"
+#include "service/keys.h"
 
 namespace bulwark::cli {
 namespace {
@@ -85,10 +86,8 @@ int RunInit(const std::string& dir_arg, const std::string& sandbox) {
   Environment env;
   if (auto st = LoadEnvironment(global, &env); !st.ok()) return Fail(st);
   if (!sandbox.empty()) {
-    Secret vault = env.master->Derive(KeyPurpose::kSecrets);
     for (const char* name : {"heygen", "writesonic", "openai"}) {
-      auto st =
-          env.store->PutSecret(name, Seal(vault, "sandbox", fmt::format("secret:{}", name)), Now());
+      auto st = service::SetSecret(*env.store, *env.master, name, Secret(std::string("sandbox")));
       if (!st.ok()) return Fail(st);
     }
   }

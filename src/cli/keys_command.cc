@@ -3,78 +3,21 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
-#include "base/cidr.h"
-#include "base/random.h"
-#include "base/units.h"
 #include "cli/common.h"
-#include "pipeline/authn/authn_stage.h"
-#include "pipeline/scope/scope_stage.h"
+#include "service/keys.h"
 
 namespace bulwark::cli {
 namespace {
 
-nlohmann::json KeyJson(const KeyRecord& k) {
-  int64_t now = Now();
-  std::string status = k.revoked_at != 0                            ? "revoked"
-                       : (k.expires_at != 0 && k.expires_at <= now) ? "expired"
-                                                                    : "active";
-  return {{"id", k.id},
-          {"name", k.name},
-          {"tenant", k.tenant},
-          {"scopes", k.scopes},
-          {"allow_ips", k.allow_ips},
-          {"rates", k.rates},
-          {"status", status},
-          {"created_at", FormatTime(k.created_at)},
-          {"expires_at", k.expires_at ? nlohmann::json(FormatTime(k.expires_at)) : nullptr},
-          {"revoked_at", k.revoked_at ? nlohmann::json(FormatTime(k.revoked_at)) : nullptr}};
-}
-
-struct CreateArgs {
-  std::string name;
-  std::string tenant = "default";
-  std::vector<std::string> scopes, allow_ips, rates;
-  std::string expires_in;
-};
-
-int RunCreate(const GlobalOptions& global, const CreateArgs& a) {
-  if (a.scopes.empty())
+int RunCreate(const GlobalOptions& global, const service::NewKey& spec) {
+  if (spec.scopes.empty()) {
     return Fail(kExitUsage, "at least one --scope is required, e.g. --scope heygen:*");
-  for (const std::string& s : a.scopes) {
-    if (!IsValidScope(s)) {
-      return Fail(kExitUsage,
-                  fmt::format("invalid scope '{}': use provider:operation, provider:* or *", s));
-    }
-  }
-  for (const std::string& c : a.allow_ips) {
-    if (auto p = Cidr::Parse(c); !p.ok())
-      return Fail(kExitUsage, std::string(p.status().message()));
-  }
-  KeyRecord k;
-  for (const std::string& r : a.rates) {
-    auto rate = ParseRate(r);
-    if (!rate.ok()) return Fail(kExitUsage, std::string(rate.status().message()));
-    k.rates.push_back(rate->ToString());
-  }
-  if (a.name.empty()) return Fail(kExitUsage, "--name must not be empty");
-  int64_t now = Now();
-  if (!a.expires_in.empty()) {
-    auto d = ParseDuration(a.expires_in);
-    if (!d.ok()) return Fail(kExitUsage, std::string(d.status().message()));
-    k.expires_at = now + d->count();
   }
   Environment env;
   if (auto st = LoadEnvironment(global, &env); !st.ok()) return Fail(st);
-  std::string secret = std::string(kClientKeyPrefix) + RandomBase62(32);
-  k.id = "key_" + RandomHex(8);
-  k.name = a.name;
-  k.tenant = a.tenant;
-  k.secret_hash = KeyedHash(env.master->Derive(KeyPurpose::kKeyHash), secret);
-  k.scopes = a.scopes;
-  k.allow_ips = a.allow_ips;
-  k.created_at = now;
-  if (auto st = env.store->CreateKey(k); !st.ok()) return Fail(st);
-  PrintJson({{"id", k.id}, {"key", secret}});
+  auto issued = service::CreateKey(*env.store, *env.master, spec);
+  if (!issued.ok()) return Fail(issued.status());
+  PrintJson({{"id", issued->id}, {"key", issued->key}});
   return kExitOk;
 }
 
@@ -84,7 +27,7 @@ int RunList(const GlobalOptions& global) {
   auto keys = env.store->ListKeys();
   if (!keys.ok()) return Fail(keys.status());
   nlohmann::json out = nlohmann::json::array();
-  for (const KeyRecord& k : *keys) out.push_back(KeyJson(k));
+  for (const KeyRecord& k : *keys) out.push_back(service::KeyJson(k));
   PrintJson(out);
   return kExitOk;
 }
@@ -95,14 +38,14 @@ int RunShow(const GlobalOptions& global, const std::string& id) {
   auto key = env.store->GetKey(id);
   if (!key.ok()) return Fail(key.status());
   if (!key->has_value()) return Fail(kExitUsage, fmt::format("no key with id '{}'", id));
-  PrintJson(KeyJson(**key));
+  PrintJson(service::KeyJson(**key));
   return kExitOk;
 }
 
 int RunRevoke(const GlobalOptions& global, const std::string& id) {
   Environment env;
   if (auto st = LoadEnvironment(global, &env); !st.ok()) return Fail(st);
-  auto st = env.store->RevokeKey(id, Now());
+  auto st = env.store->RevokeKey(id, service::Now());
   if (st.code() == absl::StatusCode::kNotFound) {
     return Fail(kExitUsage, fmt::format("no key with id '{}'", id));
   }
@@ -112,18 +55,11 @@ int RunRevoke(const GlobalOptions& global, const std::string& id) {
 }
 
 int RunRotate(const GlobalOptions& global, const std::string& id, const std::string& grace) {
-  auto d = ParseDuration(grace, /*allow_zero=*/true);
-  if (!d.ok()) return Fail(kExitUsage, std::string(d.status().message()));
   Environment env;
   if (auto st = LoadEnvironment(global, &env); !st.ok()) return Fail(st);
-  std::string secret = std::string(kClientKeyPrefix) + RandomBase62(32);
-  auto st = env.store->RotateKey(id, KeyedHash(env.master->Derive(KeyPurpose::kKeyHash), secret),
-                                 Now() + d->count());
-  if (st.code() == absl::StatusCode::kNotFound) {
-    return Fail(kExitUsage, fmt::format("no key with id '{}'", id));
-  }
-  if (!st.ok()) return Fail(st);
-  PrintJson({{"id", id}, {"key", secret}});
+  auto issued = service::RotateKey(*env.store, *env.master, id, grace);
+  if (!issued.ok()) return Fail(issued.status());
+  PrintJson({{"id", issued->id}, {"key", issued->key}});
   return kExitOk;
 }
 
@@ -134,7 +70,7 @@ void AddKeysCommands(CLI::App& app, GlobalOptions& global, int& exit_code) {
   keys->require_subcommand(1);
   keys->fallthrough();
 
-  auto args = std::make_shared<CreateArgs>();
+  auto args = std::make_shared<service::NewKey>();
   auto* create = keys->add_subcommand("create", "Issue a client key (printed once)");
   create->fallthrough();
   create->add_option("--name", args->name, "Human-readable name")->required();
@@ -221,12 +157,12 @@ void AddAdminCommands(CLI::App& app, GlobalOptions& global, int& exit_code) {
     }
     nlohmann::json out = nlohmann::json::array();
     for (const AdminTokenRecord& t : *all) {
-      out.push_back(
-          {{"id", t.id},
-           {"name", t.name},
-           {"role", t.role},
-           {"created_at", FormatTime(t.created_at)},
-           {"revoked_at", t.revoked_at ? nlohmann::json(FormatTime(t.revoked_at)) : nullptr}});
+      out.push_back({{"id", t.id},
+                     {"name", t.name},
+                     {"role", t.role},
+                     {"created_at", service::FormatTime(t.created_at)},
+                     {"revoked_at",
+                      t.revoked_at ? nlohmann::json(service::FormatTime(t.revoked_at)) : nullptr}});
     }
     PrintJson(out);
   });
@@ -241,7 +177,7 @@ void AddAdminCommands(CLI::App& app, GlobalOptions& global, int& exit_code) {
       exit_code = Fail(st);
       return;
     }
-    if (auto st = env.store->RevokeAdminToken(*id, Now()); !st.ok()) {
+    if (auto st = env.store->RevokeAdminToken(*id, service::Now()); !st.ok()) {
       exit_code = Fail(st);
       return;
     }

@@ -7,21 +7,13 @@
 #include <fmt/format.h>
 
 #include "cli/common.h"
+#include "service/keys.h"
 
 namespace bulwark::cli {
 namespace {
 
-bool IsValidName(const std::string& name) {
-  if (name.empty() || name.size() > 64) return false;
-  for (char c : name) {
-    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.'))
-      return false;
-  }
-  return true;
-}
-
 int RunSet(const GlobalOptions& global, const std::string& name) {
-  if (!IsValidName(name)) {
+  if (!service::IsValidSecretName(name)) {
     return Fail(kExitUsage, "secret names hold 1-64 letters, digits, '-', '_' or '.'");
   }
   constexpr size_t kMaxSecret = 16 * 1024;
@@ -38,9 +30,9 @@ int RunSet(const GlobalOptions& global, const std::string& name) {
   if (secret.empty()) return Fail(kExitUsage, "no secret on stdin (pipe the value in)");
   Environment env;
   if (auto st = LoadEnvironment(global, &env); !st.ok()) return Fail(st);
-  std::string sealed = Seal(env.master->Derive(KeyPurpose::kSecrets), secret.Reveal(),
-                            fmt::format("secret:{}", name));
-  if (auto st = env.store->PutSecret(name, sealed, Now()); !st.ok()) return Fail(st);
+  if (auto st = service::SetSecret(*env.store, *env.master, name, secret); !st.ok()) {
+    return Fail(st);
+  }
   PrintJson({{"name", name}, {"status", "stored"}});
   return kExitOk;
 }
@@ -74,8 +66,8 @@ void AddSecretsCommands(CLI::App& app, GlobalOptions& global, int& exit_code) {
     nlohmann::json out = nlohmann::json::array();
     for (const SecretRecord& s : *all) {
       out.push_back({{"name", s.name},
-                     {"created_at", FormatTime(s.created_at)},
-                     {"updated_at", FormatTime(s.updated_at)}});
+                     {"created_at", service::FormatTime(s.created_at)},
+                     {"updated_at", service::FormatTime(s.updated_at)}});
     }
     PrintJson(out);
   });

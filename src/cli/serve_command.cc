@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "admin/admin_api.h"
 #include "cli/common.h"
 #include "http/server.h"
 #include "observability/access_log.h"
@@ -71,7 +72,6 @@ int RunServe(const GlobalOptions& global) {
   deps.metrics = &metrics;
   deps.access_log = access_log->get();
   deps.key_hash_key = env.master->Derive(KeyPurpose::kKeyHash);
-  deps.admin_hash_key = env.master->Derive(KeyPurpose::kKeyHash);
   Store* store = env.store.get();
   deps.store_ping = [store] { return store->Ping(); };
   auto gateway = Gateway::Create(std::move(deps));
@@ -88,9 +88,10 @@ int RunServe(const GlobalOptions& global) {
       data_options, [g](http::Request& r) { return g->Handle(r); },
       [g](const http::ParseError& e) { return g->ParseErrorResponse(e); });
   if (!data.ok()) return Fail(data.status());
+  AdminApi admin_api(config, *env.store, *env.master, snapshots, metrics, nullptr);
   auto admin = http::Server::Create(
       ListenerOptions(config, config.server.admin_listen, 1),
-      [g](http::Request& r) { return g->HandleAdmin(r); },
+      [&admin_api](http::Request& r) { return admin_api.Handle(r); },
       [g](const http::ParseError& e) { return g->ParseErrorResponse(e); });
   if (!admin.ok()) return Fail(admin.status());
 

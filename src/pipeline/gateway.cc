@@ -3,7 +3,6 @@
 #include <fmt/format.h>
 
 #include "base/random.h"
-#include "crypto/keys.h"
 #include "http/path.h"
 #include "pipeline/authn/authn_stage.h"
 #include "pipeline/ipallow/ip_allow_stage.h"
@@ -172,39 +171,6 @@ asio::awaitable<http::Response> Gateway::Handle(http::Request& request) {
   }
   Finish(ctx, response, upstream_ms);
   co_return response;
-}
-
-asio::awaitable<http::Response> Gateway::HandleAdmin(http::Request& request) {
-  std::string id = NewRequestId();
-  const std::string& path = request.head.path;
-  if (path == "/healthz" && request.head.method == "GET") {
-    http::Response r;
-    r.body = R"({"status":"ok"})";
-    r.headers = {{"Content-Type", "application/json"}, {"X-Request-Id", id}};
-    co_return r;
-  }
-  if (path != "/metrics" || request.head.method != "GET") {
-    co_return ErrorResponse(ApiError::kNotFound, id);
-  }
-  if (!deps_.config->metrics_public) {
-    const std::string* auth = request.head.Find("authorization");
-    bool ok = false;
-    if (auth != nullptr && auth->size() > 7 &&
-        http::EqualsIgnoreCase(std::string_view(*auth).substr(0, 7), "bearer ")) {
-      std::string_view token = std::string_view(*auth).substr(7);
-      auto snap = deps_.snapshots->Current();
-      ok = token.size() <= 512 &&
-           snap->admin_by_hash.count(KeyedHash(deps_.admin_hash_key, token)) > 0;
-    }
-    if (!ok) {
-      deps_.metrics->RecordRefusal("unauthenticated");
-      co_return ErrorResponse(ApiError::kUnauthenticated, id);
-    }
-  }
-  http::Response r;
-  r.body = deps_.metrics->Render();
-  r.headers = {{"Content-Type", "text/plain; version=0.0.4"}, {"X-Request-Id", id}};
-  co_return r;
 }
 
 }  // namespace bulwark

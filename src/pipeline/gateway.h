@@ -1,6 +1,6 @@
 // File: gateway.h
 // The data plane's request handler: the pipeline of CONTRACT.md section 7 in one visible
-// place (gateway.cc, Gateway::Handle), plus the admin listener's handler.
+// place (gateway.cc, Gateway::Handle).
 //
 //   framing (http::Server) -> path normalisation -> authentication -> route -> IP allowlist
 //   -> scope -> rate limit -> [consent: later] -> PII policy -> [audit: later] -> forward
@@ -35,8 +35,7 @@ struct GatewayDeps {
   RateLimiter* limiter = nullptr;
   Metrics* metrics = nullptr;
   AccessLog* access_log = nullptr;
-  Secret key_hash_key;    // for client keys
-  Secret admin_hash_key;  // for admin tokens (same derivation, kept apart for clarity)
+  Secret key_hash_key;  // for client keys
   std::function<absl::Status()> store_ping;
 };
 
@@ -45,7 +44,6 @@ class Gateway {
   static absl::StatusOr<std::unique_ptr<Gateway>> Create(GatewayDeps deps);
 
   boost::asio::awaitable<http::Response> Handle(http::Request& request);
-  boost::asio::awaitable<http::Response> HandleAdmin(http::Request& request);
   // The response for a request refused while parsing.
   http::Response ParseErrorResponse(const http::ParseError& error);
 
