@@ -163,6 +163,17 @@ class OperationsTest(ContractAssertions, unittest.TestCase):
         for value in VENDOR_SECRETS.values():
             self.assertNotIn(value, whole)
 
+    def test_store_holds_neither_client_keys_nor_vendor_secrets_in_plain_text(self):
+        var = os.path.join(self.gateway.dir, "var")
+        stored = b""
+        for name in os.listdir(var):
+            with open(os.path.join(var, name), "rb") as f:
+                stored += f.read()
+        self.assertNotIn(self.key.encode(), stored)
+        self.assertNotIn(self.key[4:].encode(), stored)
+        for value in VENDOR_SECRETS.values():
+            self.assertNotIn(value.encode(), stored)
+
     def test_sigterm_drains_and_exits_0(self):
         gateway = Gateway({"heygen": {"base_url": self.upstream.url}}).start()
         self.addCleanup(gateway.cleanup)
