@@ -77,6 +77,7 @@ int Run(int argc, char** argv) {
   AddKeysCommands(app, global, exit_code);
   AddSecretsCommands(app, global, exit_code);
   AddAdminCommands(app, global, exit_code);
+  AddCheckCommand(app, global, exit_code);
   AddToolCommands(app, global, exit_code);
   AddAuditCommands(app, global, exit_code);
   try {

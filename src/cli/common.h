@@ -52,6 +52,7 @@ void AddServeCommand(CLI::App& app, GlobalOptions& global, int& exit_code);
 void AddKeysCommands(CLI::App& app, GlobalOptions& global, int& exit_code);
 void AddAdminCommands(CLI::App& app, GlobalOptions& global, int& exit_code);
 void AddSecretsCommands(CLI::App& app, GlobalOptions& global, int& exit_code);
+void AddCheckCommand(CLI::App& app, GlobalOptions& global, int& exit_code);
 void AddToolCommands(CLI::App& app, GlobalOptions& global, int& exit_code);
 void AddAuditCommands(CLI::App& app, GlobalOptions& global, int& exit_code);
 
