@@ -356,6 +356,7 @@ class SqliteAuditLog final : public AuditLog {
     {
       absl::MutexLock lock(&mu_);
       stopping_ = true;
+      queue_cv_.Signal();
     }
     writer_.join();  // drains the queue first: queued records are still written
     notifier_.join();
@@ -368,13 +369,16 @@ class SqliteAuditLog final : public AuditLog {
     absl::MutexLock lock(&mu_);
     if (!failed_.ok()) {
       rejected_.push_back({std::move(done), failed_});
+      rejected_cv_.Signal();
     } else if (queue_.size() >= max_queue_) {
       rejected_.push_back({std::move(done), absl::ResourceExhaustedError(fmt::format(
                                                 "audit log: {} records waiting to be written; "
                                                 "refusing more",
                                                 queue_.size()))});
+      rejected_cv_.Signal();
     } else {
       queue_.push_back({std::move(record), std::move(done)});
+      if (queue_.size() == 1) queue_cv_.Signal();  // the writer waits only on an empty queue
     }
   }
 
@@ -384,11 +388,7 @@ class SqliteAuditLog final : public AuditLog {
       std::deque<Pending> batch;
       {
         absl::MutexLock lock(&mu_);
-        mu_.Await(absl::Condition(
-            +[](SqliteAuditLog* self) ABSL_EXCLUSIVE_LOCKS_REQUIRED(self->mu_) {
-              return !self->queue_.empty() || self->stopping_;
-            },
-            this));
+        while (queue_.empty() && !stopping_) queue_cv_.Wait(&mu_);
         if (queue_.empty()) break;  // stopping with nothing left
         batch.swap(queue_);
       }
@@ -402,6 +402,7 @@ class SqliteAuditLog final : public AuditLog {
     }
     absl::MutexLock lock(&mu_);
     writer_done_ = true;
+    rejected_cv_.Signal();
   }
 
   void NotifierLoop() {
@@ -409,11 +410,7 @@ class SqliteAuditLog final : public AuditLog {
       std::vector<Rejected> rejected;
       {
         absl::MutexLock lock(&mu_);
-        mu_.Await(absl::Condition(
-            +[](SqliteAuditLog* self) ABSL_EXCLUSIVE_LOCKS_REQUIRED(self->mu_) {
-              return !self->rejected_.empty() || self->writer_done_;
-            },
-            this));
+        while (rejected_.empty() && !writer_done_) rejected_cv_.Wait(&mu_);
         if (rejected_.empty()) break;
         rejected.swap(rejected_);
       }
@@ -508,6 +505,8 @@ class SqliteAuditLog final : public AuditLog {
   absl::Status failed_ ABSL_GUARDED_BY(mu_);  // sticky error after a failed COMMIT
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   bool writer_done_ ABSL_GUARDED_BY(mu_) = false;
+  absl::CondVar queue_cv_;     // queue_ became non-empty, or stopping_
+  absl::CondVar rejected_cv_;  // rejected_ became non-empty, or writer_done_
 
   std::thread writer_;
   std::thread notifier_;
