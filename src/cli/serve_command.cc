@@ -3,6 +3,7 @@
 // Startup order: config -> master key (mode 0600 or refuse) -> store (migrated) -> first
 // access snapshot -> listeners. SIGINT/SIGTERM stop accepting, let in-flight requests
 // finish (up to 30 s) and exit 0.
+#include <cctype>
 #include <iostream>
 #include <thread>
 
@@ -11,6 +12,7 @@
 #include <spdlog/spdlog.h>
 
 #include "admin/admin_api.h"
+#include "audit/audit.h"
 #include "cli/common.h"
 #include "http/server.h"
 #include "observability/access_log.h"
@@ -19,6 +21,7 @@
 #include "pipeline/snapshot.h"
 #include "ratelimit/limiter.h"
 #include <signal.h>
+#include <unistd.h>
 
 namespace bulwark::cli {
 namespace {
@@ -65,7 +68,22 @@ int RunServe(const GlobalOptions& global) {
   auto access_log = AccessLog::Open(config.access_log);
   if (!access_log.ok()) return Fail(access_log.status());
 
+  char host[256] = "localhost";
+  gethostname(host, sizeof(host) - 1);
+  // One audit chain per gateway process: host and listen address identify it.
+  std::string node = fmt::format("{}_{}", host, config.server.listen);
+  for (char& c : node) {
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '.' && c != '-') c = '_';
+  }
+  node = node.substr(0, 64);
+  auto audit_log =
+      audit::OpenAuditLog(audit::AuditLogPath(config), env.master->Derive(KeyPurpose::kAudit), node,
+                          audit::AuditLogOptions{});
+  if (!audit_log.ok()) return Fail(audit_log.status());
+
   GatewayDeps deps;
+  deps.audit = audit_log->get();
+  deps.subject_key = env.master->Derive(KeyPurpose::kSubject);
   deps.config = &config;
   deps.snapshots = &snapshots;
   deps.limiter = limiter.get();

@@ -23,6 +23,7 @@ enum class KeyPurpose : uint64_t {
   kSecrets = 2,  // AEAD for vendor credentials at rest
   kAudit = 3,    // audit hash chain
   kSigning = 4,  // encryption of token-signing key pairs at rest
+  kSubject = 5,  // keyed pseudonyms of data subjects in audit records
 };
 
 class MasterKey {

@@ -1,8 +1,15 @@
 #include "pipeline/gateway.h"
 
+#include <boost/asio/post.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <fmt/format.h>
+#include <spdlog/spdlog.h>
 
 #include "base/random.h"
+#include "crypto/keys.h"
 #include "http/path.h"
 #include "pipeline/authn/authn_stage.h"
 #include "pipeline/ipallow/ip_allow_stage.h"
@@ -59,6 +66,70 @@ absl::StatusOr<std::unique_ptr<Gateway>> Gateway::Create(GatewayDeps deps) {
   g->stages_.push_back(std::make_unique<PiiStage>(*g->scanner_));
   g->forwarder_ = std::make_unique<Forwarder>(*g->deps_.metrics);
   return g;
+}
+
+namespace {
+
+// Awaits the audit log's group-commit callback, which runs on the writer thread: the
+// result is posted back to this worker, so the coroutine resumes on its own thread.
+asio::awaitable<absl::Status> AppendDurably(audit::AuditLog& log, audit::Record record) {
+  auto executor = co_await asio::this_coro::executor;
+  struct Waiter {
+    explicit Waiter(const asio::any_io_executor& e) : timer(e) {}
+    asio::steady_timer timer;
+    absl::Status status;
+  };
+  auto waiter = std::make_shared<Waiter>(executor);
+  waiter->timer.expires_at(asio::steady_timer::time_point::max());
+  log.Append(std::move(record), [waiter, executor](absl::Status st) {
+    asio::post(executor, [waiter, st = std::move(st)]() mutable {
+      waiter->status = std::move(st);
+      waiter->timer.cancel();
+    });
+  });
+  boost::system::error_code ec;
+  co_await waiter->timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+  co_return waiter->status;
+}
+
+}  // namespace
+
+audit::Record Gateway::AuditRecord(const RequestContext& ctx) const {
+  audit::Record r;
+  r.kind = "request";
+  r.request_id = ctx.request_id;
+  if (ctx.key) {
+    r.key_id = ctx.key->record.id;
+    r.tenant = ctx.key->record.tenant;
+  }
+  if (const std::string* subject = ctx.request.head.Find("x-bulwark-subject")) {
+    r.subject = KeyedHash(deps_.subject_key, *subject).substr(0, 32);
+  }
+  r.provider = ctx.route ? ctx.route->name : ctx.provider_segment.substr(0, 64);
+  r.operation = ctx.operation_name.empty() ? "unmatched" : ctx.operation_name;
+  r.decision = ctx.refusal ? "refused" : "allowed";
+  if (ctx.refusal) {
+    r.status = Describe(*ctx.refusal).status;
+    r.reason = std::string(Describe(*ctx.refusal).code);
+  }
+  for (const auto& [type, count] : ctx.pii_findings) r.pii[std::string(type)] = count;
+  if (ctx.route) r.pii_action = ctx.route->config->pii;
+  r.latency_ms =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - ctx.started)
+          .count();
+  return r;
+}
+
+asio::awaitable<void> Gateway::AuditDecision(RequestContext& ctx) {
+  absl::Status st = co_await AppendDurably(*deps_.audit, AuditRecord(ctx));
+  if (st.ok()) co_return;
+  deps_.metrics->RecordRefusal("audit_write_failed");
+  if (deps_.config->audit_fail_closed) {
+    ctx.Reject(ApiError::kAuditUnavailable, "audit.write_failed");
+  } else {
+    spdlog::warn("audit write failed (audit.fail_closed = false, request forwarded): {}",
+                 st.ToString());
+  }
 }
 
 http::Response Gateway::ErrorResponse(ApiError error, const std::string& request_id,
@@ -163,6 +234,7 @@ asio::awaitable<http::Response> Gateway::Handle(http::Request& request) {
     for (const auto& stage : stages_) {
       if (stage->Run(ctx) == Stage::kStop) break;
     }
+    if (!ctx.refusal) co_await AuditDecision(ctx);
     if (!ctx.refusal) response = co_await forwarder_->Forward(ctx, &upstream_ms);
   }
   if (ctx.refusal) {
@@ -170,6 +242,16 @@ asio::awaitable<http::Response> Gateway::Handle(http::Request& request) {
     if (*ctx.refusal == ApiError::kInvalidRequest) response.close = true;
   }
   Finish(ctx, response, upstream_ms);
+  // The outcome (refusal, or the vendor's answer) is recorded too; the durable decision
+  // record above already gates what leaves, so this one does not hold the response.
+  audit::Record outcome = AuditRecord(ctx);
+  if (outcome.decision == "allowed") {
+    outcome.decision = "answered";
+    outcome.status = response.status;
+  }
+  deps_.audit->Append(std::move(outcome), [](absl::Status st) {
+    if (!st.ok()) spdlog::warn("audit write failed: {}", st.ToString());
+  });
   co_return response;
 }
 

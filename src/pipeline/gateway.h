@@ -3,7 +3,7 @@
 // place (gateway.cc, Gateway::Handle).
 //
 //   framing (http::Server) -> path normalisation -> authentication -> route -> IP allowlist
-//   -> scope -> rate limit -> [consent: later] -> PII policy -> [audit: later] -> forward
+//   -> scope -> rate limit -> [consent: later] -> PII policy -> audit write -> forward
 //
 // Every response, success or refusal, carries X-Request-Id; refusals use the contract's
 // error body; every request writes one access-log line and updates the metrics.
@@ -17,6 +17,7 @@
 #include <boost/asio/awaitable.hpp>
 
 #include "absl/status/statusor.h"
+#include "audit/audit.h"
 #include "config/config.h"
 #include "observability/access_log.h"
 #include "observability/metrics.h"
@@ -35,7 +36,9 @@ struct GatewayDeps {
   RateLimiter* limiter = nullptr;
   Metrics* metrics = nullptr;
   AccessLog* access_log = nullptr;
+  audit::AuditLog* audit = nullptr;
   Secret key_hash_key;  // for client keys
+  Secret subject_key;   // keyed pseudonyms of X-Bulwark-Subject in audit records
   std::function<absl::Status()> store_ping;
 };
 
@@ -52,6 +55,10 @@ class Gateway {
   http::Response ErrorResponse(ApiError error, const std::string& request_id,
                                std::string_view detail = {});
   void Finish(RequestContext& ctx, http::Response& response, double upstream_ms);
+  audit::Record AuditRecord(const RequestContext& ctx) const;
+  // Writes the decision record durably before the vendor is called; on failure with
+  // audit.fail_closed the request is refused with 503 audit_unavailable.
+  boost::asio::awaitable<void> AuditDecision(RequestContext& ctx);
 
   GatewayDeps deps_;
   std::vector<Cidr> trusted_proxies_;
