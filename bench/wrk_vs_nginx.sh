@@ -9,7 +9,9 @@
 #
 # Environment: BIN, DURATION (15s), THREADS (2), CONNS (64), WARMUP (3s), ROUNDS (1; with
 # more, nginx and bulwark alternate and the best round of each is reported),
-# PORT_BASE (18100: upstream, +1 nginx proxy, +2 bulwark, +3 bulwark admin).
+# PORT_BASE (18100: upstream, +1 nginx proxy, +2 bulwark, +3 bulwark admin), PII (the
+# provider's pii mode, default "redact" = the full pipeline; "allow" skips the scan),
+# ACCESS_LOG (bulwark's log.access, default a file like nginx's access_log; "off").
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -21,6 +23,8 @@ CONNS=${CONNS:-64}
 WARMUP=${WARMUP:-3s}
 ROUNDS=${ROUNDS:-1}
 PORT_BASE=${PORT_BASE:-18100}
+PII=${PII:-redact}
+ACCESS_LOG=${ACCESS_LOG:-var/access.log}
 UP_PORT=$PORT_BASE
 NGINX_PORT=$((PORT_BASE + 1))
 BW_PORT=$((PORT_BASE + 2))
@@ -119,12 +123,13 @@ url = "sqlite://var/bulwark.db"
 master_key_file = "var/master.key"
 
 [log]
-access = "var/access.log"
+access = "$ACCESS_LOG"
 
 [providers.heygen]
 base_url = "http://127.0.0.1:$UP_PORT"
 secret = "heygen"
 passthrough = true
+pii = "$PII"
 CONF
 BW=("$BIN" --config "$TMP/bw/bulwark.toml")
 printf %s "$VENDOR_KEY" | "${BW[@]}" secrets set heygen >/dev/null
@@ -152,7 +157,7 @@ for target in "nginx:$NGINX_PORT" "bulwark:$BW_PORT"; do
 done
 
 WRK=(wrk -t"$THREADS" -c"$CONNS" --latency -s "$ROOT/bench/post2k.lua")
-say "cmd: ${WRK[*]} -d$DURATION http://127.0.0.1:PORT  (nproc=$(nproc), $(nginx -v 2>&1), bulwark $("$BIN" --version 2>/dev/null || echo '?'))"
+say "cmd: ${WRK[*]} -d$DURATION http://127.0.0.1:PORT  (nproc=$(nproc), $(nginx -v 2>&1), bulwark $("$BIN" --version 2>/dev/null || echo '?'), pii=$PII)"
 
 # parse wrk output -> "rps p99_ms errors"
 parse() {
