@@ -6,6 +6,7 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include "audit/audit.h"
 #include "base/random.h"
 #include "base/status_macros.h"
 #include "service/keys.h"
@@ -42,6 +43,32 @@ absl::Status LoadEnvironment(const GlobalOptions& global, Environment* env) {
 }
 
 void PrintJson(const nlohmann::json& value) { std::cout << value.dump() << std::endl; }
+
+absl::Status AuditChange(const Environment& env, const std::string& kind, const std::string& action,
+                         const std::string& target) {
+  audit::AuditLogOptions options;
+  options.wait_for_node = true;  // several CLI runs may overlap; they share the "cli" chain
+  ASSIGN_OR_RETURN(auto log,
+                   audit::OpenAuditLog(audit::AuditLogPath(env.config),
+                                       env.master->Derive(KeyPurpose::kAudit), "cli", options));
+  audit::Record record;
+  record.kind = kind;
+  record.actor = "cli";
+  record.action = action;
+  record.target = target;
+  record.decision = "applied";
+  return log->AppendSync(std::move(record));
+}
+
+int FinishChange(const Environment& env, const std::string& kind, const std::string& action,
+                 const std::string& target, const nlohmann::json& result) {
+  PrintJson(result);
+  if (absl::Status st = AuditChange(env, kind, action, target); !st.ok()) {
+    return Fail(kExitFailedCheck, fmt::format("the change was applied but could not be audited: {}",
+                                              std::string(st.message())));
+  }
+  return kExitOk;
+}
 
 absl::StatusOr<nlohmann::json> CreateAdminToken(Store& store, const MasterKey& master,
                                                 const std::string& role, const std::string& name) {

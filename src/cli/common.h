@@ -46,6 +46,14 @@ absl::Status LoadEnvironment(const GlobalOptions& global, Environment* env);
 
 void PrintJson(const nlohmann::json& value);
 
+// Appends a durable audit record of a change made from the command line (actor "cli").
+// The change has already been applied; on failure the caller reports it and exits 1.
+absl::Status AuditChange(const Environment& env, const std::string& kind, const std::string& action,
+                         const std::string& target);
+// Prints `result` and audits the change; returns the exit code.
+int FinishChange(const Environment& env, const std::string& kind, const std::string& action,
+                 const std::string& target, const nlohmann::json& result);
+
 // Registration of each command group on the root app.
 void AddInitCommand(CLI::App& app, GlobalOptions& global, int& exit_code);
 void AddServeCommand(CLI::App& app, GlobalOptions& global, int& exit_code);

@@ -17,8 +17,8 @@ int RunCreate(const GlobalOptions& global, const service::NewKey& spec) {
   if (auto st = LoadEnvironment(global, &env); !st.ok()) return Fail(st);
   auto issued = service::CreateKey(*env.store, *env.master, spec);
   if (!issued.ok()) return Fail(issued.status());
-  PrintJson({{"id", issued->id}, {"key", issued->key}});
-  return kExitOk;
+  return FinishChange(env, "key", "keys.create", issued->id,
+                      {{"id", issued->id}, {"key", issued->key}});
 }
 
 int RunList(const GlobalOptions& global) {
@@ -50,8 +50,7 @@ int RunRevoke(const GlobalOptions& global, const std::string& id) {
     return Fail(kExitUsage, fmt::format("no key with id '{}'", id));
   }
   if (!st.ok()) return Fail(st);
-  PrintJson({{"id", id}, {"status", "revoked"}});
-  return kExitOk;
+  return FinishChange(env, "key", "keys.revoke", id, {{"id", id}, {"status", "revoked"}});
 }
 
 int RunRotate(const GlobalOptions& global, const std::string& id, const std::string& grace) {
@@ -59,8 +58,8 @@ int RunRotate(const GlobalOptions& global, const std::string& id, const std::str
   if (auto st = LoadEnvironment(global, &env); !st.ok()) return Fail(st);
   auto issued = service::RotateKey(*env.store, *env.master, id, grace);
   if (!issued.ok()) return Fail(issued.status());
-  PrintJson({{"id", issued->id}, {"key", issued->key}});
-  return kExitOk;
+  return FinishChange(env, "key", "keys.rotate", issued->id,
+                      {{"id", issued->id}, {"key", issued->key}});
 }
 
 }  // namespace
@@ -139,7 +138,7 @@ void AddAdminCommands(CLI::App& app, GlobalOptions& global, int& exit_code) {
       exit_code = Fail(token.status());
       return;
     }
-    PrintJson(*token);
+    exit_code = FinishChange(env, "admin", "admin.tokens.create", (*token)["id"], *token);
   });
 
   auto* list = tokens->add_subcommand("list", "List admin tokens (never their secrets)");
@@ -181,7 +180,8 @@ void AddAdminCommands(CLI::App& app, GlobalOptions& global, int& exit_code) {
       exit_code = Fail(st);
       return;
     }
-    PrintJson({{"id", *id}, {"status", "revoked"}});
+    exit_code = FinishChange(env, "admin", "admin.tokens.revoke", *id,
+                             {{"id", *id}, {"status", "revoked"}});
   });
 }
 

@@ -33,8 +33,7 @@ int RunSet(const GlobalOptions& global, const std::string& name) {
   if (auto st = service::SetSecret(*env.store, *env.master, name, secret); !st.ok()) {
     return Fail(st);
   }
-  PrintJson({{"name", name}, {"status", "stored"}});
-  return kExitOk;
+  return FinishChange(env, "secret", "secrets.set", name, {{"name", name}, {"status", "stored"}});
 }
 
 }  // namespace
@@ -91,7 +90,8 @@ void AddSecretsCommands(CLI::App& app, GlobalOptions& global, int& exit_code) {
       exit_code = Fail(st);
       return;
     }
-    PrintJson({{"name", *del_name}, {"status", "deleted"}});
+    exit_code = FinishChange(env, "secret", "secrets.delete", *del_name,
+                             {{"name", *del_name}, {"status", "deleted"}});
   });
 }
 

@@ -106,7 +106,20 @@ int RunServe(const GlobalOptions& global) {
       data_options, [g](http::Request& r) { return g->Handle(r); },
       [g](const http::ParseError& e) { return g->ParseErrorResponse(e); });
   if (!data.ok()) return Fail(data.status());
-  AdminApi admin_api(config, *env.store, *env.master, snapshots, metrics, nullptr);
+  audit::AuditLog* audit_sink = audit_log->get();
+  AdminApi admin_api(
+      config, *env.store, *env.master, snapshots, metrics,
+      [audit_sink](const std::string& actor, const std::string& action, const std::string& target) {
+        audit::Record record;
+        record.kind = "admin";
+        record.actor = actor;
+        record.action = action;
+        record.target = target;
+        record.decision = "applied";
+        audit_sink->Append(std::move(record), [](absl::Status st) {
+          if (!st.ok()) spdlog::error("admin change not audited: {}", st.ToString());
+        });
+      });
   auto admin = http::Server::Create(
       ListenerOptions(config, config.server.admin_listen, 1),
       [&admin_api](http::Request& r) { return admin_api.Handle(r); },
