@@ -45,6 +45,7 @@
 #include "audit/audit.h"
 #include "base/status_macros.h"
 #include "crypto/keys.h"
+#include "storage/sqlite_statement.h"
 #include <fcntl.h>
 #include <sys/file.h>
 #include <unistd.h>
@@ -98,43 +99,6 @@ constexpr char kSelectRecords[] =
     "SELECT seq, node, time_ms, kind, request_id, key_id, tenant, subject, provider, "
     "operation, status, decision, reason, latency_us, pii, pii_action, actor, action, target, "
     "prev_hash, hash FROM records";
-
-// A prepared statement that finalises itself.
-class Statement {
- public:
-  Statement(sqlite3* db, const char* sql) {
-    rc_ = sqlite3_prepare_v2(db, sql, -1, &stmt_, nullptr);
-  }
-  ~Statement() { sqlite3_finalize(stmt_); }
-  Statement(const Statement&) = delete;
-  Statement& operator=(const Statement&) = delete;
-
-  bool ok() const { return rc_ == SQLITE_OK; }
-  Statement& Bind(int i, const std::string& s) {
-    sqlite3_bind_text(stmt_, i, s.data(), static_cast<int>(s.size()), SQLITE_TRANSIENT);
-    return *this;
-  }
-  Statement& Bind(int i, int64_t v) {
-    sqlite3_bind_int64(stmt_, i, v);
-    return *this;
-  }
-  // SQLITE_ROW, SQLITE_DONE or an error code.
-  int Step() { return ok() ? sqlite3_step(stmt_) : rc_; }
-  void Reset() {
-    sqlite3_reset(stmt_);
-    sqlite3_clear_bindings(stmt_);
-  }
-  std::string Text(int col) const {
-    const auto* p = sqlite3_column_blob(stmt_, col);
-    int n = sqlite3_column_bytes(stmt_, col);
-    return p ? std::string(static_cast<const char*>(p), static_cast<size_t>(n)) : std::string();
-  }
-  int64_t Int(int col) const { return sqlite3_column_int64(stmt_, col); }
-
- private:
-  sqlite3_stmt* stmt_ = nullptr;
-  int rc_ = SQLITE_ERROR;
-};
 
 absl::Status SqlError(sqlite3* db, std::string_view what) {
   return absl::UnavailableError(fmt::format("audit log: {} failed: {}", what, sqlite3_errmsg(db)));
