@@ -44,6 +44,14 @@ struct Environment {
 };
 absl::Status LoadEnvironment(const GlobalOptions& global, Environment* env);
 
+// Loads the environment and returns `body(env)`, or the load failure's exit code.
+template <typename Body>
+int WithEnvironment(const GlobalOptions& global, Body body) {
+  Environment env;
+  if (absl::Status st = LoadEnvironment(global, &env); !st.ok()) return Fail(st);
+  return body(env);
+}
+
 void PrintJson(const nlohmann::json& value);
 
 // Appends a durable audit record of a change made from the command line (actor "cli").

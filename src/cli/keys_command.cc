@@ -128,42 +128,36 @@ void AddAdminCommands(CLI::App& app, GlobalOptions& global, int& exit_code) {
       ->check(CLI::IsMember({"admin", "auditor", "privacy"}));
   create->add_option("--name", *name, "Human-readable name");
   create->callback([&global, &exit_code, role, name] {
-    Environment env;
-    if (auto st = LoadEnvironment(global, &env); !st.ok()) {
-      exit_code = Fail(st);
-      return;
-    }
-    auto token = CreateAdminToken(*env.store, *env.master, *role, *name);
-    if (!token.ok()) {
-      exit_code = Fail(token.status());
-      return;
-    }
-    exit_code = FinishChange(env, "admin", "admin.tokens.create", (*token)["id"], *token);
+    exit_code = WithEnvironment(global, [role, name](Environment& env) {
+      auto token = CreateAdminToken(*env.store, *env.master, *role, *name);
+      if (!token.ok()) {
+        return Fail(token.status());
+      }
+      return FinishChange(env, "admin", "admin.tokens.create", (*token)["id"], *token);
+    });
   });
 
   auto* list = tokens->add_subcommand("list", "List admin tokens (never their secrets)");
   list->fallthrough();
   list->callback([&global, &exit_code] {
-    Environment env;
-    if (auto st = LoadEnvironment(global, &env); !st.ok()) {
-      exit_code = Fail(st);
-      return;
-    }
-    auto all = env.store->ListAdminTokens();
-    if (!all.ok()) {
-      exit_code = Fail(all.status());
-      return;
-    }
-    nlohmann::json out = nlohmann::json::array();
-    for (const AdminTokenRecord& t : *all) {
-      out.push_back({{"id", t.id},
-                     {"name", t.name},
-                     {"role", t.role},
-                     {"created_at", service::FormatTime(t.created_at)},
-                     {"revoked_at",
-                      t.revoked_at ? nlohmann::json(service::FormatTime(t.revoked_at)) : nullptr}});
-    }
-    PrintJson(out);
+    exit_code = WithEnvironment(global, [](Environment& env) {
+      auto all = env.store->ListAdminTokens();
+      if (!all.ok()) {
+        return Fail(all.status());
+      }
+      nlohmann::json out = nlohmann::json::array();
+      for (const AdminTokenRecord& t : *all) {
+        out.push_back(
+            {{"id", t.id},
+             {"name", t.name},
+             {"role", t.role},
+             {"created_at", service::FormatTime(t.created_at)},
+             {"revoked_at",
+              t.revoked_at ? nlohmann::json(service::FormatTime(t.revoked_at)) : nullptr}});
+      }
+      PrintJson(out);
+      return kExitOk;
+    });
   });
 
   auto id = std::make_shared<std::string>();
@@ -171,17 +165,13 @@ void AddAdminCommands(CLI::App& app, GlobalOptions& global, int& exit_code) {
   revoke->fallthrough();
   revoke->add_option("ID", *id, "Admin token id")->required();
   revoke->callback([&global, &exit_code, id] {
-    Environment env;
-    if (auto st = LoadEnvironment(global, &env); !st.ok()) {
-      exit_code = Fail(st);
-      return;
-    }
-    if (auto st = env.store->RevokeAdminToken(*id, service::Now()); !st.ok()) {
-      exit_code = Fail(st);
-      return;
-    }
-    exit_code = FinishChange(env, "admin", "admin.tokens.revoke", *id,
-                             {{"id", *id}, {"status", "revoked"}});
+    exit_code = WithEnvironment(global, [id](Environment& env) {
+      if (auto st = env.store->RevokeAdminToken(*id, service::Now()); !st.ok()) {
+        return Fail(st);
+      }
+      return FinishChange(env, "admin", "admin.tokens.revoke", *id,
+                          {{"id", *id}, {"status", "revoked"}});
+    });
   });
 }
 

@@ -52,23 +52,20 @@ void AddSecretsCommands(CLI::App& app, GlobalOptions& global, int& exit_code) {
   auto* list = secrets->add_subcommand("list", "List secret names and dates (never values)");
   list->fallthrough();
   list->callback([&global, &exit_code] {
-    Environment env;
-    if (auto st = LoadEnvironment(global, &env); !st.ok()) {
-      exit_code = Fail(st);
-      return;
-    }
-    auto all = env.store->ListSecrets();
-    if (!all.ok()) {
-      exit_code = Fail(all.status());
-      return;
-    }
-    nlohmann::json out = nlohmann::json::array();
-    for (const SecretRecord& s : *all) {
-      out.push_back({{"name", s.name},
-                     {"created_at", service::FormatTime(s.created_at)},
-                     {"updated_at", service::FormatTime(s.updated_at)}});
-    }
-    PrintJson(out);
+    exit_code = WithEnvironment(global, [](Environment& env) {
+      auto all = env.store->ListSecrets();
+      if (!all.ok()) {
+        return Fail(all.status());
+      }
+      nlohmann::json out = nlohmann::json::array();
+      for (const SecretRecord& s : *all) {
+        out.push_back({{"name", s.name},
+                       {"created_at", service::FormatTime(s.created_at)},
+                       {"updated_at", service::FormatTime(s.updated_at)}});
+      }
+      PrintJson(out);
+      return kExitOk;
+    });
   });
 
   auto del_name = std::make_shared<std::string>();
@@ -76,22 +73,17 @@ void AddSecretsCommands(CLI::App& app, GlobalOptions& global, int& exit_code) {
   del->fallthrough();
   del->add_option("NAME", *del_name, "Secret name")->required();
   del->callback([&global, &exit_code, del_name] {
-    Environment env;
-    if (auto st = LoadEnvironment(global, &env); !st.ok()) {
-      exit_code = Fail(st);
-      return;
-    }
-    auto st = env.store->DeleteSecret(*del_name);
-    if (st.code() == absl::StatusCode::kNotFound) {
-      exit_code = Fail(kExitUsage, fmt::format("no secret named '{}'", *del_name));
-      return;
-    }
-    if (!st.ok()) {
-      exit_code = Fail(st);
-      return;
-    }
-    exit_code = FinishChange(env, "secret", "secrets.delete", *del_name,
-                             {{"name", *del_name}, {"status", "deleted"}});
+    exit_code = WithEnvironment(global, [del_name](Environment& env) {
+      auto st = env.store->DeleteSecret(*del_name);
+      if (st.code() == absl::StatusCode::kNotFound) {
+        return Fail(kExitUsage, fmt::format("no secret named '{}'", *del_name));
+      }
+      if (!st.ok()) {
+        return Fail(st);
+      }
+      return FinishChange(env, "secret", "secrets.delete", *del_name,
+                          {{"name", *del_name}, {"status", "deleted"}});
+    });
   });
 }
 
