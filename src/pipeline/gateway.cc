@@ -12,6 +12,7 @@
 #include "crypto/keys.h"
 #include "http/path.h"
 #include "pipeline/authn/authn_stage.h"
+#include "pipeline/consent/consent_stage.h"
 #include "pipeline/ipallow/ip_allow_stage.h"
 #include "pipeline/privacy/pii_stage.h"
 #include "pipeline/ratelimit/rate_limit_stage.h"
@@ -53,13 +54,13 @@ absl::StatusOr<std::unique_ptr<Gateway>> Gateway::Create(GatewayDeps deps) {
     route.endpoint = *endpoint;
     g->routes_.emplace(p.name, std::move(route));
   }
-  // The order of checks (CONTRACT.md section 7). Later issues insert consent, PII and
-  // audit stages between rate limiting and forwarding.
+  // The order of checks (CONTRACT.md section 7); the audit write follows in Handle().
   g->stages_.push_back(std::make_unique<AuthnStage>(g->deps_.key_hash_key));
   g->stages_.push_back(std::make_unique<RouteStage>());
   g->stages_.push_back(std::make_unique<IpAllowStage>());
   g->stages_.push_back(std::make_unique<ScopeStage>());
   g->stages_.push_back(std::make_unique<RateLimitStage>(*g->deps_.limiter));
+  g->stages_.push_back(std::make_unique<ConsentStage>());
   auto scanner = privacy::Scanner::Create();
   if (!scanner.ok()) return scanner.status();
   g->scanner_ = std::move(*scanner);

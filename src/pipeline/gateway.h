@@ -3,7 +3,7 @@
 // place (gateway.cc, Gateway::Handle).
 //
 //   framing (http::Server) -> path normalisation -> authentication -> route -> IP allowlist
-//   -> scope -> rate limit -> [consent: later] -> PII policy -> audit write -> forward
+//   -> scope -> rate limit -> consent -> PII policy -> audit write -> forward
 //
 // Every response, success or refusal, carries X-Request-Id; refusals use the contract's
 // error body; every request writes one access-log line and updates the metrics.

@@ -6,6 +6,7 @@
 #include "config/config.h"
 #include "crypto/keys.h"
 #include "pipeline/authn/authn_stage.h"
+#include "pipeline/consent/consent_stage.h"
 #include "pipeline/ipallow/ip_allow_stage.h"
 #include "pipeline/ratelimit/rate_limit_stage.h"
 #include "pipeline/route/route_stage.h"
@@ -180,6 +181,19 @@ TEST_F(StagesTest, IpAllowListUsesTheClientAddress) {
   outside.client_ip = "192.168.0.1";
   EXPECT_EQ(stage.Run(outside), Stage::kStop);
   EXPECT_EQ(outside.refusal, ApiError::kIpNotAllowed);
+}
+
+TEST_F(StagesTest, RequiredConsentFailsClosedWhileNoConsentCanBeRecorded) {
+  ConsentStage consent;
+  auto open = Context("GET", "/heygen/v2/avatars");
+  EXPECT_EQ(consent.Run(open), Stage::kContinue);
+  provider_.require_consent = "personalized_video";
+  auto without_subject = Context("GET", "/heygen/v2/avatars");
+  EXPECT_EQ(consent.Run(without_subject), Stage::kStop);
+  EXPECT_EQ(without_subject.refusal, ApiError::kConsentRequired);
+  auto with_subject = Context("GET", "/heygen/v2/avatars", {{"X-Bulwark-Subject", "u1"}});
+  EXPECT_EQ(consent.Run(with_subject), Stage::kStop);
+  EXPECT_EQ(with_subject.reason, "consent.not_granted");
 }
 
 TEST(ClientAddress, BelievesForwardedForOnlyFromTrustedProxies) {
