@@ -1,10 +1,13 @@
 """Admin API roles, the audit trail of every request, and the PII policy on the wire."""
 
 import json
+import os
+import subprocess
 import time
 import unittest
 
-from harness import ContractAssertions, FakeUpstream, Gateway, Reply, bearer
+from harness import (BULWARK_BIN, ContractAssertions, FakeUpstream, Gateway, Reply, bearer,
+                     free_port)
 
 GENERATE_PATH = "/heygen/v2/video/generate"
 SCRIPT = {"video_inputs": [{"character": {"type": "avatar", "avatar_id": "a1"},
@@ -142,6 +145,49 @@ class AuditTrailTest(ContractAssertions, unittest.TestCase):
         verdict = json.loads(result.stdout)
         self.assertTrue(verdict["ok"])
         self.assertGreater(verdict["records"], 0)
+
+
+class TwoNodesTest(unittest.TestCase):
+    def test_revocation_reaches_two_serve_processes_on_one_store_within_1s(self):
+        upstream = FakeUpstream()
+        self.addCleanup(upstream.close)
+        first = Gateway({"heygen": {"base_url": upstream.url}}).start()
+        self.addCleanup(first.cleanup)
+        # A second node: same store and master key, its own listeners.
+        second_port, second_admin = free_port(), free_port()
+        with open(first.config_path) as f:
+            text = f.read().replace(f"127.0.0.1:{first.port}", f"127.0.0.1:{second_port}")
+            text = text.replace(f"127.0.0.1:{first.admin_port}", f"127.0.0.1:{second_admin}")
+        second_config = os.path.join(first.dir, "second.toml")
+        with open(second_config, "w") as f:
+            f.write(text)
+        second = subprocess.Popen([BULWARK_BIN, "--config", second_config, "serve"],
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.addCleanup(lambda: (second.terminate(), second.wait()))
+        ports = (first.port, second_port)
+        key_id, key = first.create_key(["*"])
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                if all(first.request("GET", "/nosuch/x", headers=bearer(key), port=p).status == 404
+                       for p in ports):
+                    break
+            except OSError:
+                pass
+            time.sleep(0.02)
+        first.cli("keys", "revoke", key_id)
+        revoked_at = time.monotonic()
+        seen = {}
+        while len(seen) < 2 and time.monotonic() - revoked_at < 3:
+            for p in ports:
+                if p not in seen and first.request("GET", "/nosuch/x", headers=bearer(key),
+                                                   port=p).status == 401:
+                    seen[p] = time.monotonic() - revoked_at
+            time.sleep(0.005)
+        self.assertEqual(len(seen), 2, f"refused by {sorted(seen)} only")
+        worst = max(seen.values())
+        print(f"\nrevocation reached both nodes {worst * 1000:.0f} ms after `keys revoke`")
+        self.assertLess(worst, 1.0)
 
 
 class PiiBlockTest(ContractAssertions, unittest.TestCase):
