@@ -372,7 +372,10 @@ TEST_F(AuditTest, SearchFilters) {
   f = {};
   f.key_id = "key_odd";
   f.subject = "sub_1";
-  for (const Record& r : Search(path_, f).value()) {
+  auto odd = Search(path_, f).value();  // a named result: range-for over .value() of a
+                                        // temporary would read a destroyed StatusOr
+  EXPECT_FALSE(odd.empty());
+  for (const Record& r : odd) {
     EXPECT_EQ(r.key_id, "key_odd");
     EXPECT_EQ(r.subject, "sub_1");
   }

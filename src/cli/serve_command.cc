@@ -90,8 +90,6 @@ int RunServe(const GlobalOptions& global) {
   deps.metrics = &metrics;
   deps.access_log = access_log->get();
   deps.key_hash_key = env.master->Derive(KeyPurpose::kKeyHash);
-  Store* store = env.store.get();
-  deps.store_ping = [store] { return store->Ping(); };
   auto gateway = Gateway::Create(std::move(deps));
   if (!gateway.ok()) return Fail(gateway.status());
   Gateway* g = gateway->get();

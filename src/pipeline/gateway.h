@@ -39,7 +39,6 @@ struct GatewayDeps {
   audit::AuditLog* audit = nullptr;
   Secret key_hash_key;  // for client keys
   Secret subject_key;   // keyed pseudonyms of X-Bulwark-Subject in audit records
-  std::function<absl::Status()> store_ping;
 };
 
 class Gateway {
