@@ -1,11 +1,11 @@
 // Benchmarks the strict request-head path every request takes: HeadScanner finds the end
 // of the block, ParseRequestHead validates and splits it. The input is a typical ~600-byte
 // head of an SDK call (a HeyGen video.generate POST through the gateway).
-#include <benchmark/benchmark.h>
-
 #include <string>
 #include <string_view>
 #include <variant>
+
+#include <benchmark/benchmark.h>
 
 #include "http/chunked.h"
 #include "http/request_head.h"

@@ -1,12 +1,12 @@
 // Benchmarks the in-process GCRA limiter: one Check() per request, deciding every limit
 // that applies (1 = a per-key rate; 3 = per-key per-second, per-key per-day and a tenant
 // limit). Rates are high enough that every call is admitted, i.e. the common path.
-#include <benchmark/benchmark.h>
-
 #include <chrono>
 #include <memory>
 #include <string>
 #include <vector>
+
+#include <benchmark/benchmark.h>
 
 #include "ratelimit/limiter.h"
 
