@@ -2,8 +2,10 @@
 
 #include <iostream>
 #include <iterator>
+#include <optional>
 #include <sstream>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -32,23 +34,29 @@ const Scanner* DefaultScanner(std::ostream& err) {
   return scanner->value().get();
 }
 
+// Reads stdin and scans it; on failure prints "bulwark COMMAND: reason" and returns nullopt.
+std::optional<std::vector<Finding>> ReadAndScan(std::string_view command, std::istream& in,
+                                                std::ostream& err, std::string* text) {
+  if (!ReadAll(in, text)) {
+    err << "bulwark " << command << ": cannot read standard input\n";
+    return std::nullopt;
+  }
+  const Scanner* scanner = DefaultScanner(err);
+  if (scanner == nullptr) return std::nullopt;
+  auto findings = scanner->Scan(*text);
+  if (!findings.ok()) {
+    err << "bulwark " << command << ": " << findings.status().message() << "\n";
+    return std::nullopt;
+  }
+  return std::move(*findings);
+}
+
 }  // namespace
 
 int RunScanCommand(std::istream& in, std::ostream& out, std::ostream& err) {
   std::string text;
-  if (!ReadAll(in, &text)) {
-    err << "bulwark scan: cannot read standard input\n";
-    return 2;
-  }
-  const Scanner* scanner = DefaultScanner(err);
-  if (scanner == nullptr) {
-    return 2;
-  }
-  auto findings = scanner->Scan(text);
-  if (!findings.ok()) {
-    err << "bulwark scan: " << findings.status().message() << "\n";
-    return 2;
-  }
+  auto findings = ReadAndScan("scan", in, err, &text);
+  if (!findings) return 2;
   for (const Finding& f : *findings) {
     nlohmann::ordered_json line = {
         {"type", PiiTypeName(f.type)},
@@ -64,19 +72,8 @@ int RunScanCommand(std::istream& in, std::ostream& out, std::ostream& err) {
 
 int RunRedactCommand(std::istream& in, std::ostream& out, std::ostream& err) {
   std::string text;
-  if (!ReadAll(in, &text)) {
-    err << "bulwark redact: cannot read standard input\n";
-    return 2;
-  }
-  const Scanner* scanner = DefaultScanner(err);
-  if (scanner == nullptr) {
-    return 2;
-  }
-  auto findings = scanner->Scan(text);
-  if (!findings.ok()) {
-    err << "bulwark redact: " << findings.status().message() << "\n";
-    return 2;
-  }
+  auto findings = ReadAndScan("redact", in, err, &text);
+  if (!findings) return 2;
   const RewriteResult result = Rewrite(text, *findings, Policy{}, nullptr);
   out << result.text;
   out.flush();
