@@ -64,7 +64,7 @@ absl::StatusOr<std::unique_ptr<Gateway>> Gateway::Create(GatewayDeps deps) {
   auto scanner = privacy::Scanner::Create();
   if (!scanner.ok()) return scanner.status();
   g->scanner_ = std::move(*scanner);
-  g->stages_.push_back(std::make_unique<PiiStage>(*g->scanner_));
+  g->stages_.push_back(std::make_unique<PiiStage>(*g->scanner_, g->deps_.subject_key));
   g->forwarder_ = std::make_unique<Forwarder>(*g->deps_.metrics);
   return g;
 }

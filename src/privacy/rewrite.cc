@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "crypto/keys.h"
 #include "fmt/format.h"
 #include "privacy/text_util.h"
 
@@ -91,8 +92,15 @@ std::string Pseudonymizer::TokenFor(PiiType type, std::string_view value) {
   if (it != forward_.end()) {
     return it->second;
   }
-  const int n = ++counters_[static_cast<size_t>(type)];
-  std::string token = fmt::format("<{}_{}>", PiiTypeName(type), n);
+  std::string token;
+  if (!key_.empty()) {
+    std::string digest = KeyedHash(key_, fmt::format("{}:{}", PiiTypeName(type), value));
+    token = fmt::format("<{}_{}>", PiiTypeName(type), digest.substr(0, 12));
+  }
+  if (token.empty() || reverse_.count(token) > 0) {  // no key, or a (2^-48) collision
+    const int n = ++counters_[static_cast<size_t>(type)];
+    token = fmt::format("<{}_{}>", PiiTypeName(type), n);
+  }
   reverse_.emplace(token, key.second);
   forward_.emplace(std::move(key), token);
   return token;

@@ -19,6 +19,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "base/secret.h"
 #include "privacy/pii_type.h"
 
 namespace bulwark::privacy {
@@ -53,6 +54,13 @@ std::string Mask(std::string_view value);
 // one per request (or per subject, guarded by the caller).
 class Pseudonymizer {
  public:
+  // Per-request tokens: <PERSON_1>, <PERSON_2>, ... in order of appearance.
+  Pseudonymizer() = default;
+  // Stable tokens: derived from a keyed hash of the value under `subject_key`, so the same
+  // value gets the same token in every request that carries the same key (one subject's
+  // conversation), and different subjects' tokens cannot be linked.
+  explicit Pseudonymizer(Secret subject_key) : key_(std::move(subject_key)) {}
+
   // The token for `value`; the same value always gets the same token.
   std::string TokenFor(PiiType type, std::string_view value);
 
@@ -66,6 +74,7 @@ class Pseudonymizer {
   std::map<std::pair<PiiType, std::string>, std::string> forward_;
   std::unordered_map<std::string, std::string> reverse_;
   std::array<int, kNumPiiTypes> counters_{};
+  Secret key_;
 };
 
 // Restores tokens in a response that arrives in chunks (server-sent events, chunked

@@ -1,6 +1,7 @@
 #include "pipeline/privacy/pii_stage.h"
 
 #include "config/config.h"
+#include "crypto/keys.h"
 #include "privacy/json_rewriter.h"
 
 namespace bulwark {
@@ -39,7 +40,13 @@ Stage::Result PiiStage::Run(RequestContext& ctx) {
     return kStop;
   }
   privacy::Policy policy = PolicyForMode(mode);
-  auto pseudonyms = std::make_unique<privacy::Pseudonymizer>();
+  std::unique_ptr<privacy::Pseudonymizer> pseudonyms;
+  if (const std::string* subject = ctx.request.head.Find("x-bulwark-subject")) {
+    pseudonyms = std::make_unique<privacy::Pseudonymizer>(
+        Secret(KeyedHash(pseudonym_key_, "pseudonyms:" + *subject)));
+  } else {
+    pseudonyms = std::make_unique<privacy::Pseudonymizer>();
+  }
   privacy::JsonRewriter rewriter(std::move(paths));
   auto result = rewriter.Rewrite(body, scanner_, policy, pseudonyms.get());
   if (!result.ok()) {

@@ -17,14 +17,18 @@ namespace bulwark {
 // The policy for a provider's `pii` mode.
 privacy::Policy PolicyForMode(std::string_view mode);
 
+// With X-Bulwark-Subject, pseudonyms are keyed per subject (stable across that subject's
+// requests, unlinkable across subjects); without it they are numbered per request.
 class PiiStage final : public Stage {
  public:
-  explicit PiiStage(const privacy::Scanner& scanner) : scanner_(scanner) {}
+  PiiStage(const privacy::Scanner& scanner, Secret pseudonym_key)
+      : scanner_(scanner), pseudonym_key_(std::move(pseudonym_key)) {}
   std::string_view name() const override { return "pii"; }
   Result Run(RequestContext& ctx) override;
 
  private:
   const privacy::Scanner& scanner_;
+  Secret pseudonym_key_;
 };
 
 }  // namespace bulwark

@@ -9,7 +9,9 @@ namespace {
 
 class PiiStageTest : public ::testing::Test {
  protected:
-  PiiStageTest() : scanner_(privacy::Scanner::Create().value()), stage_(*scanner_) {
+  PiiStageTest()
+      : scanner_(privacy::Scanner::Create().value()),
+        stage_(*scanner_, Secret(std::string(32, 'p'))) {
     provider_.name = "heygen";
     route_.name = "heygen";
     route_.config = &provider_;
@@ -17,9 +19,10 @@ class PiiStageTest : public ::testing::Test {
   }
 
   Stage::Result Run(std::string_view method, std::string_view path, std::string body,
-                    std::string content_type = "application/json") {
+                    std::string content_type = "application/json", std::string subject = "") {
     request_ = http::Request{};
     request_.head.method = std::string(method);
+    if (!subject.empty()) request_.head.headers.push_back({"X-Bulwark-Subject", subject});
     if (!content_type.empty()) request_.head.headers.push_back({"Content-Type", content_type});
     request_.body = std::move(body);
     ctx_ = std::make_unique<RequestContext>(request_, std::make_shared<AccessSnapshot>());
@@ -64,6 +67,25 @@ TEST_F(PiiStageTest, PseudonymizeKeepsAMappingToRestoreTheAnswer) {
   std::string token = request_.body.substr(request_.body.find("Write to ") + 9);
   token = token.substr(0, token.find(' '));
   EXPECT_EQ(ctx_->pseudonyms->Restore("hello " + token), "hello jane.doe@example.com");
+}
+
+TEST_F(PiiStageTest, SubjectPseudonymsAreStableAcrossRequestsAndDifferBetweenSubjects) {
+  provider_.pii = "pseudonymize";
+  auto token_in_body = [&] {
+    std::string rest = request_.body.substr(request_.body.find("Write to ") + 9);
+    return rest.substr(0, rest.find(' '));
+  };
+  ASSERT_EQ(Run("POST", "/v2/video/generate", kScript, "application/json", "alice"),
+            Stage::kContinue);
+  std::string first = token_in_body();
+  ASSERT_EQ(Run("POST", "/v2/video/generate", kScript, "application/json", "alice"),
+            Stage::kContinue);
+  EXPECT_EQ(token_in_body(), first);
+  EXPECT_EQ(ctx_->pseudonyms->Restore(first), "jane.doe@example.com");
+  ASSERT_EQ(Run("POST", "/v2/video/generate", kScript, "application/json", "bob"),
+            Stage::kContinue);
+  EXPECT_NE(token_in_body(), first);
+  EXPECT_EQ(first.rfind("<EMAIL_", 0), 0u) << first;
 }
 
 TEST_F(PiiStageTest, FailsClosedOnBodiesItCannotRead) {
