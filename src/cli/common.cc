@@ -7,9 +7,7 @@
 #include <fmt/format.h>
 
 #include "audit/audit.h"
-#include "base/random.h"
 #include "base/status_macros.h"
-#include "service/keys.h"
 
 namespace bulwark::cli {
 
@@ -68,22 +66,6 @@ int FinishChange(const Environment& env, const std::string& kind, const std::str
                                               std::string(st.message())));
   }
   return kExitOk;
-}
-
-absl::StatusOr<nlohmann::json> CreateAdminToken(Store& store, const MasterKey& master,
-                                                const std::string& role, const std::string& name) {
-  if (role != "admin" && role != "auditor" && role != "privacy") {
-    return absl::InvalidArgumentError("--role must be admin, auditor or privacy");
-  }
-  AdminTokenRecord record;
-  record.id = "adm_" + RandomHex(8);
-  record.name = name.empty() ? role : name;
-  record.role = role;
-  std::string token = "bwa_" + RandomBase62(32);
-  record.token_hash = KeyedHash(master.Derive(KeyPurpose::kKeyHash), token);
-  record.created_at = service::Now();
-  RETURN_IF_ERROR(store.CreateAdminToken(record));
-  return nlohmann::json{{"id", record.id}, {"token", token}};
 }
 
 int Run(int argc, char** argv) {

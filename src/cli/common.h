@@ -72,10 +72,6 @@ void AddCheckCommand(CLI::App& app, GlobalOptions& global, int& exit_code);
 void AddToolCommands(CLI::App& app, GlobalOptions& global, int& exit_code);
 void AddAuditCommands(CLI::App& app, GlobalOptions& global, int& exit_code);
 
-// Creates an admin token with `role`, returning {"id","token"}.
-absl::StatusOr<nlohmann::json> CreateAdminToken(Store& store, const MasterKey& master,
-                                                const std::string& role, const std::string& name);
-
 int Run(int argc, char** argv);
 
 }  // namespace bulwark::cli

@@ -91,7 +91,7 @@ int RunInit(const std::string& dir_arg, const std::string& sandbox) {
       if (!st.ok()) return Fail(st);
     }
   }
-  auto token = CreateAdminToken(*env.store, *env.master, "admin", "init");
+  auto token = service::CreateAdminToken(*env.store, *env.master, "admin", "init");
   if (!token.ok()) return Fail(token.status());
   PrintJson({{"admin_token", (*token)["token"]}, {"config", config.string()}});
   std::cerr << "bulwark: wrote " << config.string() << " and " << key_file.string()

@@ -129,7 +129,7 @@ void AddAdminCommands(CLI::App& app, GlobalOptions& global, int& exit_code) {
   create->add_option("--name", *name, "Human-readable name");
   create->callback([&global, &exit_code, role, name] {
     exit_code = WithEnvironment(global, [role, name](Environment& env) {
-      auto token = CreateAdminToken(*env.store, *env.master, *role, *name);
+      auto token = service::CreateAdminToken(*env.store, *env.master, *role, *name);
       if (!token.ok()) {
         return Fail(token.status());
       }

@@ -38,6 +38,8 @@ struct RequestContext {
   std::string request_id;
   std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
   std::string client_ip;
+  uint64_t bytes_in = 0;          // the client's body size, before any rewriting
+  std::string subject_pseudonym;  // keyed hash of X-Bulwark-Subject, "" if absent
 
   // Set by routing: the provider named by the first path segment (nullptr if unknown),
   // the normalised rest of the path, and the matched operation.

@@ -103,9 +103,7 @@ audit::Record Gateway::AuditRecord(const RequestContext& ctx) const {
     r.key_id = ctx.key->record.id;
     r.tenant = ctx.key->record.tenant;
   }
-  if (const std::string* subject = ctx.request.head.Find("x-bulwark-subject")) {
-    r.subject = KeyedHash(deps_.subject_key, *subject).substr(0, 32);
-  }
+  r.subject = ctx.subject_pseudonym;
   r.provider = ctx.route ? ctx.route->name : ctx.provider_segment.substr(0, 64);
   r.operation = ctx.operation_name.empty() ? "unmatched" : ctx.operation_name;
   r.decision = ctx.refusal ? "refused" : "allowed";
@@ -150,7 +148,11 @@ http::Response Gateway::ParseErrorResponse(const http::ParseError& error) {
                : error.status == 501 ? ApiError::kNotImplemented
                : error.status == 500 ? ApiError::kInternal
                                      : ApiError::kInvalidRequest;
-  deps_.metrics->RecordParseError(error.reason);
+  if (e == ApiError::kInternal) {
+    deps_.metrics->RecordRefusal("internal");  // a handler failure, not a parse error
+  } else {
+    deps_.metrics->RecordParseError(error.reason);
+  }
   std::string id = NewRequestId();
   http::Response r = ErrorResponse(e, id);
   r.close = true;
@@ -195,7 +197,7 @@ void Gateway::Finish(RequestContext& ctx, http::Response& response, double upstr
   rec.reason = ctx.reason;
   rec.latency_ms = seconds * 1000.0;
   rec.upstream_ms = upstream_ms;
-  rec.bytes_in = ctx.request.body.size();
+  rec.bytes_in = ctx.bytes_in;
   rec.bytes_out = response.body.size();
   for (const auto& [type, count] : ctx.pii_findings) rec.pii.emplace_back(type, count);
   deps_.access_log->Write(rec);
@@ -226,6 +228,10 @@ asio::awaitable<http::Response> Gateway::Handle(http::Request& request) {
   RequestContext ctx(request, deps_.snapshots->Current());
   ctx.request_id = NewRequestId();
   ctx.client_ip = ClientAddress(request, trusted_proxies_);
+  ctx.bytes_in = request.body.size();
+  if (const std::string* subject = request.head.Find("x-bulwark-subject")) {
+    ctx.subject_pseudonym = KeyedHash(deps_.subject_key, *subject).substr(0, 32);
+  }
   double upstream_ms = 0;
   http::Response response;
 
@@ -242,7 +248,8 @@ asio::awaitable<http::Response> Gateway::Handle(http::Request& request) {
   }
   if (ctx.refusal) {
     response = ErrorResponse(*ctx.refusal, ctx.request_id, ctx.error_detail);
-    if (*ctx.refusal == ApiError::kInvalidRequest) response.close = true;
+    // A path that fails normalisation is a framing error: close, as for parse errors.
+    if (ctx.reason == "http.bad_path") response.close = true;
   }
   Finish(ctx, response, upstream_ms);
   // The outcome (refusal, or the vendor's answer) is recorded too; the durable decision

@@ -99,6 +99,22 @@ nlohmann::json KeyJson(const KeyRecord& k) {
       {"previous_secret_valid_until", in_grace ? time_or_null(k.previous_expires_at) : nullptr}};
 }
 
+absl::StatusOr<nlohmann::json> CreateAdminToken(Store& store, const MasterKey& master,
+                                                const std::string& role, const std::string& name) {
+  if (role != "admin" && role != "auditor" && role != "privacy") {
+    return absl::InvalidArgumentError("the role must be admin, auditor or privacy");
+  }
+  AdminTokenRecord record;
+  record.id = "adm_" + RandomHex(8);
+  record.name = name.empty() ? role : name;
+  record.role = role;
+  std::string token = "bwa_" + RandomBase62(32);
+  record.token_hash = KeyedHash(master.Derive(KeyPurpose::kKeyHash), token);
+  record.created_at = Now();
+  RETURN_IF_ERROR(store.CreateAdminToken(record));
+  return nlohmann::json{{"id", record.id}, {"token", token}};
+}
+
 bool IsValidSecretName(const std::string& name) {
   if (name.empty() || name.size() > 64) return false;
   for (char c : name) {

@@ -36,6 +36,11 @@ absl::StatusOr<IssuedKey> RotateKey(Store& store, const MasterKey& master, const
 // The public view of a key: never its secret or hash.
 nlohmann::json KeyJson(const KeyRecord& key);
 
+// Creates an admin token with `role` (admin, auditor or privacy); returns {"id","token"},
+// the token shown once and stored only as a keyed hash.
+absl::StatusOr<nlohmann::json> CreateAdminToken(Store& store, const MasterKey& master,
+                                                const std::string& role, const std::string& name);
+
 bool IsValidSecretName(const std::string& name);
 absl::Status SetSecret(Store& store, const MasterKey& master, const std::string& name,
                        const Secret& value);

@@ -152,7 +152,7 @@ asio::awaitable<http::Response> Forwarder::Forward(RequestContext& ctx, double* 
   req.target = route.endpoint.base_path + ctx.rest_path;
   if (ctx.request.head.has_query) req.target += "?" + ctx.request.head.query;
   req.headers = UpstreamHeaders(ctx.request, *route.profile, vendor_key);
-  req.body = ctx.request.body;
+  req.body = std::move(ctx.request.body);  // not read again; its size is ctx.bytes_in
 
   upstream::CallOptions options;
   options.connect_timeout = route.config->connect_timeout;
