@@ -52,6 +52,9 @@ struct Record {
   std::string actor;               // admin changes: "cli" or the admin token id
   std::string action;              // e.g. "keys.revoke", "secrets.set"
   std::string target;              // e.g. the key id or secret name
+  // Added with consent (issue 6): X-Bulwark-Purpose, else the provider's required purpose.
+  // Covered by the hash only when non-empty, so older records verify unchanged.
+  std::string purpose;
 
   nlohmann::json ToJson() const;
 };

@@ -73,7 +73,8 @@ nlohmann::json Record::ToJson() const {
           {"pii_action", SanitizeUtf8(pii_action)},
           {"actor", SanitizeUtf8(actor)},
           {"action", SanitizeUtf8(action)},
-          {"target", SanitizeUtf8(target)}};
+          {"target", SanitizeUtf8(target)},
+          {"purpose", SanitizeUtf8(purpose)}};
 }
 
 absl::Status AuditLog::AppendSync(Record record) {

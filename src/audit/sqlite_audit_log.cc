@@ -91,6 +91,10 @@ CREATE TABLE checkpoints (
   mac TEXT NOT NULL
 );
 )sql",
+    // 2: the request's purpose (issue 6).
+    R"sql(
+ALTER TABLE records ADD COLUMN purpose TEXT NOT NULL DEFAULT '';
+)sql",
 };
 
 constexpr char kGenesis[] = "0000000000000000000000000000000000000000000000000000000000000000";
@@ -98,7 +102,7 @@ constexpr char kGenesis[] = "000000000000000000000000000000000000000000000000000
 constexpr char kSelectRecords[] =
     "SELECT seq, node, time_ms, kind, request_id, key_id, tenant, subject, provider, "
     "operation, status, decision, reason, latency_us, pii, pii_action, actor, action, target, "
-    "prev_hash, hash FROM records";
+    "prev_hash, hash, purpose FROM records";
 
 absl::Status SqlError(sqlite3* db, std::string_view what) {
   return absl::UnavailableError(fmt::format("audit log: {} failed: {}", what, sqlite3_errmsg(db)));
@@ -168,6 +172,11 @@ std::string Canonical(const Row& row) {
   AppendNetstring(out, r.actor);
   AppendNetstring(out, r.action);
   AppendNetstring(out, r.target);
+  // Fields added later are covered only when set, so older records hash as they did.
+  if (!r.purpose.empty()) {
+    out += "v2\n";
+    AppendNetstring(out, r.purpose);
+  }
   return out;
 }
 
@@ -212,6 +221,7 @@ Row ReadRow(const Statement& s) {
   r.target = s.Text(18);
   row.prev_hash = s.Text(19);
   row.hash = s.Text(20);
+  r.purpose = s.Text(21);
   return row;
 }
 
@@ -421,8 +431,8 @@ class SqliteAuditLog final : public AuditLog {
     Statement insert(db_,
                      "INSERT INTO records (seq, node, time_ms, kind, request_id, key_id, tenant, "
                      "subject, provider, operation, status, decision, reason, latency_us, pii, "
-                     "pii_action, actor, action, target, prev_hash, hash) VALUES "
-                     "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+                     "pii_action, actor, action, target, prev_hash, hash, purpose) VALUES "
+                     "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
     if (!insert.ok()) return SqlError(db_, "prepare insert");
     for (Pending& p : batch) {
       Row row;
@@ -441,6 +451,7 @@ class SqliteAuditLog final : public AuditLog {
       insert.Bind(12, r.decision).Bind(13, r.reason).Bind(14, row.latency_us);
       insert.Bind(15, row.pii_text).Bind(16, r.pii_action).Bind(17, r.actor);
       insert.Bind(18, r.action).Bind(19, r.target).Bind(20, row.prev_hash).Bind(21, row.hash);
+      insert.Bind(22, r.purpose);
       if (insert.Step() != SQLITE_DONE) return SqlError(db_, "insert record");
       head = std::move(row.hash);
       ++count;

@@ -22,6 +22,8 @@ ApiErrorInfo Describe(ApiError error) {
       return {400, "invalid_request", "The request is malformed"};
     case ApiError::kNotFound:
       return {404, "route_not_allowed", "Unknown route"};
+    case ApiError::kObjectNotFound:
+      return {404, "not_found", "No such object"};
     case ApiError::kPayloadTooLarge:
       return {413, "payload_too_large", "The request body is too large"};
     case ApiError::kHeadersTooLarge:

@@ -9,12 +9,15 @@
 #define BULWARK_CONCAT_INNER(a, b) a##b
 #define BULWARK_CONCAT(a, b) BULWARK_CONCAT_INNER(a, b)
 
-#define RETURN_IF_ERROR(expr)                \
-  do {                                       \
-    ::absl::Status bulwark_status_ = (expr); \
-    if (!bulwark_status_.ok()) {             \
-      return bulwark_status_;                \
-    }                                        \
+// The temporary is named per line so that nested uses (a RETURN_IF_ERROR inside a lambda
+// passed to another) do not shadow each other.
+#define RETURN_IF_ERROR(expr) RETURN_IF_ERROR_IMPL(BULWARK_CONCAT(bulwark_status_, __LINE__), expr)
+#define RETURN_IF_ERROR_IMPL(tmp, expr) \
+  do {                                  \
+    ::absl::Status tmp = (expr);        \
+    if (!tmp.ok()) {                    \
+      return tmp;                       \
+    }                                   \
   } while (false)
 
 #define ASSIGN_OR_RETURN_IMPL(tmp, lhs, expr) \

@@ -89,6 +89,9 @@ int Run(int argc, char** argv) {
   AddCheckCommand(app, global, exit_code);
   AddToolCommands(app, global, exit_code);
   AddAuditCommands(app, global, exit_code);
+  AddAuthCommands(app, global, exit_code);
+  AddIncidentCommands(app, global, exit_code);
+  AddSecretsRotateCommand(app, global, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

@@ -71,6 +71,11 @@ void AddSecretsCommands(CLI::App& app, GlobalOptions& global, int& exit_code);
 void AddCheckCommand(CLI::App& app, GlobalOptions& global, int& exit_code);
 void AddToolCommands(CLI::App& app, GlobalOptions& global, int& exit_code);
 void AddAuditCommands(CLI::App& app, GlobalOptions& global, int& exit_code);
+// Incident response (issue 7): `incident ...` and `secrets rotate` (after AddSecretsCommands).
+void AddIncidentCommands(CLI::App& app, GlobalOptions& global, int& exit_code);
+void AddSecretsRotateCommand(CLI::App& app, GlobalOptions& global, int& exit_code);
+// OAuth2 token-signing keys (issue 3): `auth signing-keys`, `auth rotate-signing-key`.
+void AddAuthCommands(CLI::App& app, GlobalOptions& global, int& exit_code);
 
 int Run(int argc, char** argv);
 

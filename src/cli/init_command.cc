@@ -6,6 +6,7 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include "auth/signing_keys.h"
 #include "cli/common.h"
 #include "crypto/keys.h"
 #include "service/keys.h"
@@ -91,6 +92,7 @@ int RunInit(const std::string& dir_arg, const std::string& sandbox) {
       if (!st.ok()) return Fail(st);
     }
   }
+  if (auto st = auth::EnsureSigningKey(*env.store, *env.master); !st.ok()) return Fail(st);
   auto token = service::CreateAdminToken(*env.store, *env.master, "admin", "init");
   if (!token.ok()) return Fail(token.status());
   PrintJson({{"admin_token", (*token)["token"]}, {"config", config.string()}});

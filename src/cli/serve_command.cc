@@ -12,12 +12,16 @@
 #include <spdlog/spdlog.h>
 
 #include "admin/admin_api.h"
+#include "alerts/dispatcher.h"
+#include "anomaly/detector.h"
 #include "audit/audit.h"
+#include "auth/signing_keys.h"
 #include "cli/common.h"
 #include "http/server.h"
 #include "observability/access_log.h"
 #include "observability/metrics.h"
 #include "pipeline/gateway.h"
+#include "pipeline/ownership/ownership_index.h"
 #include "pipeline/snapshot.h"
 #include "ratelimit/limiter.h"
 #include <signal.h>
@@ -53,6 +57,8 @@ int RunServe(const GlobalOptions& global) {
   if (auto st = LoadEnvironment(global, &env); !st.ok()) return Fail(st);
   const Config& config = env.config;
 
+  // Stores made before OAuth2 existed get their first token-signing key here.
+  if (auto st = auth::EnsureSigningKey(*env.store, *env.master); !st.ok()) return Fail(st);
   SnapshotSource snapshots(*env.store, *env.master);
   if (auto st = snapshots.Start(); !st.ok()) return Fail(st);
   for (const ProviderConfig& p : config.providers) {
@@ -81,7 +87,31 @@ int RunServe(const GlobalOptions& global) {
                           audit::AuditLogOptions{});
   if (!audit_log.ok()) return Fail(audit_log.status());
 
+  OwnershipIndex ownership(*env.store);
+  if (auto st = ownership.Load(); !st.ok()) return Fail(st);
+  ownership.Start();
+
+  // Anomaly detection, alerts and automatic responses (issue 7).
+  metrics.SetHealthProbe([&snapshots, limiter = limiter.get()] {
+    return std::vector<std::pair<std::string, bool>>{{"store", snapshots.Fresh()},
+                                                     {"ratelimit", limiter->Ping().ok()}};
+  });
+  alerts::DispatcherDeps alert_deps;
+  alert_deps.config = &config;
+  alert_deps.store = env.store.get();
+  alert_deps.snapshots = &snapshots;
+  alert_deps.audit = audit_log->get();
+  alert_deps.metrics = &metrics;
+  alert_deps.node = node;
+  auto alert_dispatcher = alerts::Dispatcher::Create(std::move(alert_deps));
+  if (!alert_dispatcher.ok()) return Fail(alert_dispatcher.status());
+  alerts::Dispatcher* dispatcher = alert_dispatcher->get();
+  anomaly::Detector detector(config.anomaly,
+                             [dispatcher](anomaly::Alert a) { dispatcher->Raise(std::move(a)); });
+
   GatewayDeps deps;
+  deps.anomaly = &detector;
+  deps.ownership = &ownership;
   deps.audit = audit_log->get();
   deps.subject_key = env.master->Derive(KeyPurpose::kSubject);
   deps.config = &config;
@@ -149,6 +179,7 @@ int RunServe(const GlobalOptions& global) {
   (*admin)->Stop(std::chrono::milliseconds(0));
   (*data)->Stop(std::chrono::seconds(30));
   (*access_log)->Flush();
+  ownership.Stop();
   return kExitOk;
 }
 

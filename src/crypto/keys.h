@@ -24,6 +24,8 @@ enum class KeyPurpose : uint64_t {
   kAudit = 3,    // audit hash chain
   kSigning = 4,  // encryption of token-signing key pairs at rest
   kSubject = 5,  // keyed pseudonyms of data subjects in audit records
+  kSubjectKeys = 6,  // AEAD sealing per-subject keys at rest (crypto-shredding)
+  kPayloads = 7,     // AEAD sealing per-record keys of captured payloads without a subject
 };
 
 class MasterKey {

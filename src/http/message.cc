@@ -94,7 +94,11 @@ std::string SerializeHead(const Response& response, bool close) {
     out += "\r\n";
   }
   bool bodiless = response.status == 204 || response.status == 304 || response.status < 200;
-  if (!bodiless) out += fmt::format("Content-Length: {}\r\n", response.body.size());
+  if (!bodiless && response.stream) {
+    out += "Transfer-Encoding: chunked\r\n";
+  } else if (!bodiless) {
+    out += fmt::format("Content-Length: {}\r\n", response.body.size());
+  }
   if (close) out += "Connection: close\r\n";
   out += "\r\n";
   return out;

@@ -2,6 +2,7 @@
 
 #include <charconv>
 #include <mutex>
+#include <stdexcept>
 #include <unordered_map>
 #include <utility>
 
@@ -197,6 +198,22 @@ asio::awaitable<void> Server::Session(Stream stream, std::string peer_ip, uint16
   char chunk[16 * 1024];
   auto write_response = [&](const Response& response, bool close) -> asio::awaitable<void> {
     std::string head = SerializeHead(response, close);
+    if (response.stream) {
+      // Relayed as it arrives (server-sent events): one chunk per piece. A failing source
+      // ends the response without the last chunk, so the client sees a broken body.
+      lowest.expires_after(options_.request_timeout);
+      co_await asio::async_write(stream, asio::buffer(head), asio::use_awaitable);
+      for (;;) {
+        absl::StatusOr<std::string> piece = co_await response.stream->Next();
+        if (!piece.ok()) throw std::runtime_error(std::string(piece.status().message()));
+        std::string frame = piece->empty() ? std::string("0\r\n\r\n")
+                                           : fmt::format("{:x}\r\n{}\r\n", piece->size(), *piece);
+        lowest.expires_after(options_.request_timeout);
+        co_await asio::async_write(stream, asio::buffer(frame), asio::use_awaitable);
+        if (piece->empty()) break;
+      }
+      co_return;
+    }
     std::array<asio::const_buffer, 2> parts{asio::buffer(head), asio::buffer(response.body)};
     lowest.expires_after(options_.request_timeout);
     co_await asio::async_write(stream, parts, asio::use_awaitable);

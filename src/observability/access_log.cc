@@ -66,6 +66,10 @@ void AccessLog::Write(const AccessRecord& r) {
   nlohmann::json pii = nlohmann::json::object();
   for (const auto& [type, count] : r.pii) pii[type] = count;
   j["pii"] = std::move(pii);
+  nlohmann::json actions = nlohmann::json::object();
+  for (const auto& [type, action] : r.pii_actions) actions[type] = action;
+  j["pii_actions"] = std::move(actions);
+  j["dropped_fields"] = r.dropped_fields;
   logger_->info(j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
 }
 

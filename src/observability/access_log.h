@@ -33,6 +33,8 @@ struct AccessRecord {
   uint64_t bytes_in = 0;
   uint64_t bytes_out = 0;
   std::vector<std::pair<std::string, int>> pii;  // PII type -> count found (never values)
+  std::vector<std::pair<std::string, std::string>> pii_actions;  // PII type -> action taken
+  std::vector<std::string> dropped_fields;  // request fields removed by minimisation (names)
 };
 
 class AccessLog {

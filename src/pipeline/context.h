@@ -14,7 +14,9 @@
 #include "pipeline/snapshot.h"
 #include "privacy/rewrite.h"
 #include "providers/profile.h"
+#include "subjects/keyring.h"
 #include "ratelimit/limiter.h"
+#include "traffic/traffic_control.h"
 #include "upstream/client.h"
 
 namespace bulwark {
@@ -39,7 +41,22 @@ struct RequestContext {
   std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
   std::string client_ip;
   uint64_t bytes_in = 0;          // the client's body size, before any rewriting
-  std::string subject_pseudonym;  // keyed hash of X-Bulwark-Subject, "" if absent
+  std::string subject_pseudonym;  // from the subject's key (subjects/keyring.h), "" if none
+
+  // Consent and data subjects (issue 6). Set in Gateway::Handle before the consent stage:
+  // the lookup hash of X-Bulwark-Subject ("" if absent) and the subject's key (created on
+  // first use); X-Bulwark-Purpose as given ("" if absent or malformed). Set by the consent
+  // stage: the purposes this subject has a live consent for with this provider (the PII
+  // policy's `unlock` reads them).
+  std::string subject_lookup;
+  std::shared_ptr<const subjects::SubjectKey> subject_key;
+  std::string purpose;
+  std::vector<std::string> consented_purposes;
+  // Payload capture (providers.NAME.capture): at most `capture_limit` bytes of the vendor's
+  // answer as received (before pseudonyms are restored), and its full size. 0 = off.
+  size_t capture_limit = 0;
+  std::string captured_response;
+  size_t captured_response_size = 0;
 
   // Set by routing: the provider named by the first path segment (nullptr if unknown),
   // the normalised rest of the path, and the matched operation.
@@ -51,14 +68,26 @@ struct RequestContext {
 
   // Set by authentication.
   std::shared_ptr<const KeyEntry> key;
+  // Set by authentication when it refuses a credential that belongs to a known key
+  // (revoked, expired, rotated out): that key's id, for the anomaly detector (issue 7).
+  std::string failed_key_id;
 
   // Set by rate limiting.
   LimitDecision limits;
+  // Also set by rate limiting (issue 4): the provider's traffic state (breaker, retry
+  // budget, concurrency gate) for the forwarder, and the quota reservation, which the
+  // forwarder commits when the vendor accepts the call (dropped = released).
+  traffic::ProviderTraffic* traffic = nullptr;
+  std::shared_ptr<traffic::UsageLedger::Reservation> quota;
 
   // Set by the PII stage: findings (type name, count; never values) and, when values were
   // pseudonymised, the mapping used to restore them in the vendor's answer.
   std::vector<std::pair<std::string_view, int>> pii_findings;
   std::unique_ptr<privacy::Pseudonymizer> pseudonyms;
+  // Also set by the PII stage: the action applied to each type found ("EMAIL" ->
+  // "redact"), and the names (never values) of request fields dropped by minimisation.
+  std::vector<std::pair<std::string_view, std::string_view>> pii_actions;
+  std::vector<std::string> dropped_fields;
 
   // The refusal, if any. `error_detail` is appended to the message where the contract
   // allows one (pii_blocked names the types found).

@@ -12,13 +12,17 @@
 #include "crypto/keys.h"
 #include "http/path.h"
 #include "pipeline/authn/authn_stage.h"
+#include "pipeline/capture/capture_writer.h"
+#include "pipeline/freeze/freeze_stage.h"
 #include "pipeline/consent/consent_stage.h"
 #include "pipeline/ipallow/ip_allow_stage.h"
+#include "pipeline/ownership/ownership_stage.h"
 #include "pipeline/privacy/pii_stage.h"
 #include "pipeline/ratelimit/rate_limit_stage.h"
 #include "pipeline/route/route_stage.h"
 #include "pipeline/scope/scope_stage.h"
 #include "pipeline/snapshot.h"
+#include "pipeline/subjects/subject_resolver.h"
 
 namespace bulwark {
 
@@ -55,16 +59,33 @@ absl::StatusOr<std::unique_ptr<Gateway>> Gateway::Create(GatewayDeps deps) {
     g->routes_.emplace(p.name, std::move(route));
   }
   // The order of checks (CONTRACT.md section 7); the audit write follows in Handle().
-  g->stages_.push_back(std::make_unique<AuthnStage>(g->deps_.key_hash_key));
+  auto jwt = JwtAuthenticator::Create(*g->deps_.config);
+  if (!jwt.ok()) return jwt.status();
+  g->jwt_ = std::move(*jwt);
+  g->token_endpoint_ = std::make_unique<auth::TokenEndpoint>(*g->deps_.config, *g->deps_.audit,
+                                                             g->deps_.key_hash_key);
+  g->stages_.push_back(std::make_unique<AuthnStage>(g->deps_.key_hash_key, g->jwt_.get()));
+  g->stages_.push_back(std::make_unique<FreezeStage>());  // suspended key / frozen (issue 7)
   g->stages_.push_back(std::make_unique<RouteStage>());
   g->stages_.push_back(std::make_unique<IpAllowStage>());
   g->stages_.push_back(std::make_unique<ScopeStage>());
-  g->stages_.push_back(std::make_unique<RateLimitStage>(*g->deps_.limiter));
+  if (g->deps_.ownership == nullptr) {
+    return absl::InvalidArgumentError("gateway: no ownership index (vendor objects unprotected)");
+  }
+  g->stages_.push_back(std::make_unique<OwnershipStage>(*g->deps_.ownership));
+  g->stages_.push_back(std::make_unique<RateLimitStage>(*g->deps_.limiter, g->deps_.traffic));
+  g->stages_.push_back(std::make_unique<ThrottleStage>(*g->deps_.limiter));
+  if (g->deps_.subjects == nullptr || g->deps_.captures == nullptr) {
+    return absl::InvalidArgumentError("gateway: no subject resolver or capture writer");
+  }
   g->stages_.push_back(std::make_unique<ConsentStage>());
   auto scanner = privacy::Scanner::Create();
   if (!scanner.ok()) return scanner.status();
   g->scanner_ = std::move(*scanner);
-  g->stages_.push_back(std::make_unique<PiiStage>(*g->scanner_, g->deps_.subject_key));
+  auto pii_stage =
+      PiiStage::Create(*g->scanner_, g->deps_.subject_key, g->deps_.config->providers);
+  if (!pii_stage.ok()) return pii_stage.status();
+  g->stages_.push_back(std::move(*pii_stage));
   g->forwarder_ = std::make_unique<Forwarder>(*g->deps_.metrics);
   return g;
 }
@@ -104,6 +125,9 @@ audit::Record Gateway::AuditRecord(const RequestContext& ctx) const {
     r.tenant = ctx.key->record.tenant;
   }
   r.subject = ctx.subject_pseudonym;
+  r.purpose = !ctx.purpose.empty() ? ctx.purpose
+              : ctx.route         ? ctx.route->config->require_consent
+                                  : std::string();
   r.provider = ctx.route ? ctx.route->name : ctx.provider_segment.substr(0, 64);
   r.operation = ctx.operation_name.empty() ? "unmatched" : ctx.operation_name;
   r.decision = ctx.refusal ? "refused" : "allowed";
@@ -113,6 +137,13 @@ audit::Record Gateway::AuditRecord(const RequestContext& ctx) const {
   }
   for (const auto& [type, count] : ctx.pii_findings) r.pii[std::string(type)] = count;
   if (ctx.route) r.pii_action = ctx.route->config->pii;
+  // With findings, the action taken per type ("EMAIL=redact,PERSON=pseudonymize").
+  if (!ctx.pii_actions.empty()) {
+    r.pii_action.clear();
+    for (const auto& [type, action] : ctx.pii_actions) {
+      r.pii_action += fmt::format("{}{}={}", r.pii_action.empty() ? "" : ",", type, action);
+    }
+  }
   r.latency_ms =
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - ctx.started)
           .count();
@@ -120,7 +151,11 @@ audit::Record Gateway::AuditRecord(const RequestContext& ctx) const {
 }
 
 asio::awaitable<void> Gateway::AuditDecision(RequestContext& ctx) {
+  auto audit_started = std::chrono::steady_clock::now();
   absl::Status st = co_await AppendDurably(*deps_.audit, AuditRecord(ctx));
+  deps_.metrics->RecordAuditWrite(
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - audit_started).count(),
+      st.ok());
   if (st.ok()) co_return;
   deps_.metrics->RecordRefusal("audit_write_failed");
   if (deps_.config->audit_fail_closed) {
@@ -200,7 +235,40 @@ void Gateway::Finish(RequestContext& ctx, http::Response& response, double upstr
   rec.bytes_in = ctx.bytes_in;
   rec.bytes_out = response.body.size();
   for (const auto& [type, count] : ctx.pii_findings) rec.pii.emplace_back(type, count);
+  for (const auto& [type, action] : ctx.pii_actions) rec.pii_actions.emplace_back(type, action);
+  ObserveForIncidents(ctx, response.status, provider, operation);
+  rec.dropped_fields = ctx.dropped_fields;
   deps_.access_log->Write(rec);
+}
+
+// Metrics by decision and PII action, and the anomaly detector's view of the request
+// (issue 7). Cheap: a few map updates and, for the detector, one striped lock per subject.
+void Gateway::ObserveForIncidents(const RequestContext& ctx, int status, std::string_view provider,
+                                  std::string_view operation) {
+  deps_.metrics->RecordDecision(provider, operation, ctx.refusal ? "refused" : "allowed");
+  int64_t findings = 0;
+  for (const auto& [type, count] : ctx.pii_findings) {
+    findings += count;
+    std::string_view action = ctx.route ? std::string_view(ctx.route->config->pii) : "unknown";
+    for (const auto& [t, a] : ctx.pii_actions) {
+      if (t == type) action = a;
+    }
+    deps_.metrics->RecordPiiFindings(type, action, count);
+  }
+  if (deps_.anomaly == nullptr) return;
+  anomaly::Event e;
+  if (ctx.key) {
+    e.key_id = ctx.key->record.id;
+    e.tenant = ctx.key->record.tenant;
+  }
+  e.client_ip = ctx.client_ip;
+  e.auth_failure = status == 401;
+  e.failed_key_id = ctx.failed_key_id;
+  // Policy refusals; not the ones incident response itself causes (suspended, frozen).
+  e.blocked = ctx.refusal && ctx.key && (status == 403 || status == 422 || status == 429) &&
+              *ctx.refusal != ApiError::kKeySuspended;
+  e.pii_findings = findings;
+  deps_.anomaly->Observe(e);
 }
 
 asio::awaitable<http::Response> Gateway::Handle(http::Request& request) {
@@ -225,13 +293,34 @@ asio::awaitable<http::Response> Gateway::Handle(http::Request& request) {
     co_return r;
   }
 
+  // OAuth2 (issue 3): the token endpoint and the token-signing public keys.
+  if (path == auth::kTokenPath) {
+    std::shared_ptr<const AccessSnapshot> snap = deps_.snapshots->Current();
+    co_return co_await token_endpoint_->Token(
+        request, NewRequestId(), snap->signing,
+        [snap](const std::string& hash) -> std::optional<KeyRecord> {
+          auto it = snap->keys_by_hash.find(hash);
+          if (it == snap->keys_by_hash.end()) return std::nullopt;
+          // No new tokens for a suspended key or a frozen tenant (issue 7).
+          const KeyRecord& record = it->second->record;
+          auto suspended = snap->key_suspensions.find(record.id);
+          if ((suspended != snap->key_suspensions.end() && suspended->second.mode == "suspend") ||
+              snap->frozen_all || snap->frozen_tenants.count(record.tenant) != 0) {
+            return std::nullopt;
+          }
+          return record;
+        });
+  }
+  if (path == auth::kJwksPath) {
+    co_return token_endpoint_->Jwks(request, NewRequestId(),
+                                    deps_.snapshots->Current()->signing.get());
+  }
+
   RequestContext ctx(request, deps_.snapshots->Current());
   ctx.request_id = NewRequestId();
   ctx.client_ip = ClientAddress(request, trusted_proxies_);
   ctx.bytes_in = request.body.size();
-  if (const std::string* subject = request.head.Find("x-bulwark-subject")) {
-    ctx.subject_pseudonym = KeyedHash(deps_.subject_key, *subject).substr(0, 32);
-  }
+  IdentifySubject(ctx, *deps_.subjects);  // known subjects only; no store I/O here
   double upstream_ms = 0;
   http::Response response;
 
@@ -241,10 +330,20 @@ asio::awaitable<http::Response> Gateway::Handle(http::Request& request) {
   } else {
     ResolveProvider(routes_, *normalized, ctx);
     for (const auto& stage : stages_) {
-      if (stage->Run(ctx) == Stage::kStop) break;
+      // A first-seen subject gets its key once the request is authorised and admitted.
+      if (stage->name() == "consent") co_await EnsureSubjectKey(ctx, *deps_.subjects);
+      if (ctx.refusal || stage->Run(ctx) == Stage::kStop) break;
     }
     if (!ctx.refusal) co_await AuditDecision(ctx);
+    std::optional<CaptureWriter::Capture> capture;
+    if (!ctx.refusal) capture = CaptureRequest(ctx, deps_.config->capture_max_body);
     if (!ctx.refusal) response = co_await forwarder_->Forward(ctx, &upstream_ms);
+    SubmitCaptures(*deps_.captures, ctx, std::move(capture));
+    // Bind created vendor objects to the tenant; a listing that cannot be filtered to the
+    // caller's own objects must not reach it.
+    if (!ctx.refusal && !ApplyOwnership(ctx, *deps_.ownership, response)) {
+      ctx.Reject(ApiError::kUpstreamError, "ownership.unfilterable_list");
+    }
   }
   if (ctx.refusal) {
     response = ErrorResponse(*ctx.refusal, ctx.request_id, ctx.error_detail);

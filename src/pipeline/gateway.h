@@ -17,11 +17,14 @@
 #include <boost/asio/awaitable.hpp>
 
 #include "absl/status/statusor.h"
+#include "anomaly/detector.h"
 #include "audit/audit.h"
+#include "auth/token_endpoint.h"
 #include "config/config.h"
 #include "observability/access_log.h"
 #include "observability/metrics.h"
 #include "pipeline/context.h"
+#include "pipeline/authn/jwt_authn.h"
 #include "pipeline/forward/forward.h"
 #include "privacy/scanner.h"
 #include "ratelimit/limiter.h"
@@ -29,6 +32,9 @@
 namespace bulwark {
 
 class SnapshotSource;
+class OwnershipIndex;
+class SubjectResolver;
+class CaptureWriter;
 
 struct GatewayDeps {
   const Config* config = nullptr;
@@ -37,6 +43,11 @@ struct GatewayDeps {
   Metrics* metrics = nullptr;
   AccessLog* access_log = nullptr;
   audit::AuditLog* audit = nullptr;
+  anomaly::Detector* anomaly = nullptr;  // optional: sees every finished request (issue 7)
+  OwnershipIndex* ownership = nullptr;  // vendor objects bound to tenants (required)
+  SubjectResolver* subjects = nullptr;  // per-subject keys (required, issue 6)
+  CaptureWriter* captures = nullptr;    // payload capture (required, issue 6)
+  traffic::TrafficControl* traffic = nullptr;  // provider limits, quotas, breaker (issue 4)
   Secret key_hash_key;  // for client keys
   Secret subject_key;   // keyed pseudonyms of X-Bulwark-Subject in audit records
 };
@@ -58,6 +69,8 @@ class Gateway {
   // Writes the decision record durably before the vendor is called; on failure with
   // audit.fail_closed the request is refused with 503 audit_unavailable.
   boost::asio::awaitable<void> AuditDecision(RequestContext& ctx);
+  void ObserveForIncidents(const RequestContext& ctx, int status, std::string_view provider,
+                           std::string_view operation);
 
   GatewayDeps deps_;
   std::vector<Cidr> trusted_proxies_;
@@ -65,6 +78,9 @@ class Gateway {
   std::vector<std::unique_ptr<Stage>> stages_;
   std::unique_ptr<privacy::Scanner> scanner_;
   std::unique_ptr<Forwarder> forwarder_;
+  // OAuth2 and bearer JWTs (issue 3): POST /oauth2/token, /.well-known/jwks.json.
+  std::unique_ptr<JwtAuthenticator> jwt_;
+  std::unique_ptr<auth::TokenEndpoint> token_endpoint_;
 };
 
 }  // namespace bulwark

@@ -36,12 +36,24 @@ absl::StatusOr<std::shared_ptr<const AccessSnapshot>> LoadSnapshot(Store& store,
       entry->allow.push_back(*cidr);
     }
     for (const std::string& r : k.rates) {
-      auto rate = ParseRate(r);
-      if (!rate.ok()) {
+      auto rule = ParseRateRule(r);  // N/PERIOD or OPERATION=N/PERIOD (issue 4)
+      if (!rule.ok()) {
         ok = false;
         break;
       }
-      entry->rates.push_back(*rate);
+      if (rule->operation.empty()) {
+        entry->rates.push_back(rule->rate);
+      } else {
+        entry->op_rates.push_back(std::move(*rule));
+      }
+    }
+    for (const std::string& q : k.quotas) {
+      auto quota = ParseQuotaRule(q);
+      if (!quota.ok()) {
+        ok = false;
+        break;
+      }
+      entry->quotas.push_back(*quota);
     }
     if (!ok) {
       ++bad;
@@ -51,6 +63,7 @@ absl::StatusOr<std::shared_ptr<const AccessSnapshot>> LoadSnapshot(Store& store,
     std::string previous = k.previous_secret_hash;
     entry->record = std::move(k);
     std::shared_ptr<const KeyEntry> shared = std::move(entry);
+    snap->keys_by_id.emplace(shared->record.id, shared);
     if (!previous.empty()) snap->keys_by_hash.emplace(std::move(previous), shared);
     snap->keys_by_hash.emplace(std::move(hash), std::move(shared));
   }
@@ -70,6 +83,38 @@ absl::StatusOr<std::shared_ptr<const AccessSnapshot>> LoadSnapshot(Store& store,
     std::string hash = a.token_hash;
     snap->admin_by_hash.emplace(std::move(hash), std::move(a));
   }
+  ASSIGN_OR_RETURN(std::vector<SuspensionRecord> suspensions, store.ListSuspensions());
+  for (SuspensionRecord& r : suspensions) {
+    if (r.scope == "all") {
+      snap->frozen_all = std::make_shared<const SuspensionRecord>(std::move(r));
+    } else if (r.scope == "tenant") {
+      std::string target = r.target;
+      snap->frozen_tenants.insert_or_assign(std::move(target), std::move(r));
+    } else if (r.scope == "key") {
+      std::string target = r.target;
+      snap->key_suspensions.insert_or_assign(std::move(target), std::move(r));
+    } else {
+      ++bad;  // an unknown scope from a newer binary: not understood, reported
+    }
+  }
+  ASSIGN_OR_RETURN(std::vector<ConsentRecord> consents, store.ListLiveConsents());
+  for (ConsentRecord& c : consents) {
+    snap->consents_by_subject[c.subject].push_back({std::move(c.purpose), std::move(c.provider)});
+  }
+  subjects::Keyring ring(master);
+  ASSIGN_OR_RETURN(std::vector<SubjectKeyRecord> subject_keys, store.ListSubjectKeys());
+  for (const SubjectKeyRecord& k : subject_keys) {
+    auto key = ring.Open(k);
+    if (!key.ok()) {
+      ++bad;
+      continue;
+    }
+    snap->subject_keys.emplace(k.subject, std::move(*key));
+  }
+  ASSIGN_OR_RETURN(std::vector<SigningKeyRecord> signing, store.ListSigningKeys());
+  int bad_signing = 0;
+  snap->signing = auth::KeyRing::Build(signing, master, &bad_signing);
+  bad += bad_signing;
   if (skipped != nullptr) *skipped = bad;
   return std::shared_ptr<const AccessSnapshot>(std::move(snap));
 }

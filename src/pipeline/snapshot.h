@@ -18,11 +18,14 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "auth/signing_keys.h"
 #include "base/cidr.h"
+#include "base/limit_rules.h"
 #include "base/secret.h"
 #include "base/units.h"
 #include "crypto/keys.h"
 #include "storage/store.h"
+#include "subjects/keyring.h"
 
 namespace bulwark {
 
@@ -30,6 +33,10 @@ struct KeyEntry {
   KeyRecord record;
   std::vector<Cidr> allow;
   std::vector<Rate> rates;
+  // Issue 4: --rate OPERATION=N/PERIOD rules (plain N/PERIOD ones are in `rates`) and
+  // --quota rules.
+  std::vector<RateRule> op_rates;
+  std::vector<QuotaRule> quotas;
 };
 
 struct AccessSnapshot {
@@ -37,6 +44,24 @@ struct AccessSnapshot {
   std::unordered_map<std::string, std::shared_ptr<const KeyEntry>> keys_by_hash;
   std::unordered_map<std::string, Secret> secrets;  // decrypted vendor credentials
   std::unordered_map<std::string, AdminTokenRecord> admin_by_hash;
+  // OAuth2 (issue 3): keys by id (a token's `sub`), and the token-signing keys.
+  std::unordered_map<std::string, std::shared_ptr<const KeyEntry>> keys_by_id;
+  std::shared_ptr<const auth::KeyRing> signing;
+  // Incident response (issue 7): suspended or throttled keys by key id, frozen tenants by
+  // name, and a freeze of everything (scope "all"), loaded with the rest so that a change
+  // reaches every node within a poll interval.
+  std::unordered_map<std::string, SuspensionRecord> key_suspensions;
+  std::unordered_map<std::string, SuspensionRecord> frozen_tenants;
+  std::shared_ptr<const SuspensionRecord> frozen_all;
+  // Consent and data subjects (issue 6), keyed by the subject's lookup hash
+  // (subjects/keyring.h): the live consents, and the subjects' keys, unsealed once per
+  // reload so the data plane derives pseudonyms without touching the store.
+  struct ConsentGrant {
+    std::string purpose;
+    std::string provider;  // "" = every provider
+  };
+  std::unordered_map<std::string, std::vector<ConsentGrant>> consents_by_subject;
+  std::unordered_map<std::string, std::shared_ptr<const subjects::SubjectKey>> subject_keys;
 };
 
 // Builds a snapshot from the store. Rows that fail to decrypt or parse are skipped (and

@@ -183,18 +183,7 @@ TEST_F(StagesTest, IpAllowListUsesTheClientAddress) {
   EXPECT_EQ(outside.refusal, ApiError::kIpNotAllowed);
 }
 
-TEST_F(StagesTest, RequiredConsentFailsClosedWhileNoConsentCanBeRecorded) {
-  ConsentStage consent;
-  auto open = Context("GET", "/heygen/v2/avatars");
-  EXPECT_EQ(consent.Run(open), Stage::kContinue);
-  provider_.require_consent = "personalized_video";
-  auto without_subject = Context("GET", "/heygen/v2/avatars");
-  EXPECT_EQ(consent.Run(without_subject), Stage::kStop);
-  EXPECT_EQ(without_subject.refusal, ApiError::kConsentRequired);
-  auto with_subject = Context("GET", "/heygen/v2/avatars", {{"X-Bulwark-Subject", "u1"}});
-  EXPECT_EQ(consent.Run(with_subject), Stage::kStop);
-  EXPECT_EQ(with_subject.reason, "consent.not_granted");
-}
+// The consent stage has its own tests: consent/consent_stage_test.cc.
 
 TEST(ClientAddress, BelievesForwardedForOnlyFromTrustedProxies) {
   std::vector<Cidr> trusted = {Cidr::Parse("10.0.0.0/8").value()};

@@ -28,6 +28,16 @@ struct Operation {
   std::string_view name;     // scope name, e.g. "template.generate"
   // Request fields holding free text, as paths: "a.b", "list[].field", "map.*.field".
   std::vector<std::string_view> text_fields;
+  // Data minimisation: the request fields the vendor documents for this operation (same
+  // path syntax, "*" for any key); a field outside them is dropped or refused per the
+  // provider's `unknown_fields` policy. Empty: no allow-list (every field is forwarded).
+  std::vector<std::string_view> allowed_fields = {};
+  // Traffic protection (issue 4): the vendor's billing unit counted by quotas ("" =
+  // requests only; "video_seconds", estimated by traffic/billing.h), and whether bulwark
+  // adds an Idempotency-Key (random UUID) when the client sent none, so that a retried
+  // create can never bill twice.
+  std::string_view billing_unit = {};
+  bool inject_idempotency_key = false;
 };
 
 struct Profile {

@@ -30,6 +30,7 @@ struct LimitDecision {
   int64_t remaining = 0;
   int64_t reset_seconds = 0;        // until the tightest limit is full again
   int64_t retry_after_seconds = 0;  // when denied
+  int denied_index = -1;            // when denied: which of the limits refused
 };
 
 class RateLimiter {

@@ -29,7 +29,8 @@ class MemoryRateLimiter final : public RateLimiter {
     std::vector<Pending> pending;
     pending.reserve(limits.size());
     int64_t best_remaining = INT64_MAX;
-    for (const LimitSpec& spec : limits) {
+    for (size_t i = 0; i < limits.size(); ++i) {
+      const LimitSpec& spec = limits[i];
       Nanos interval = std::chrono::duration_cast<Nanos>(spec.rate.period) /
                        static_cast<int64_t>(spec.rate.count);
       Nanos burst = interval * static_cast<int64_t>(spec.rate.count);
@@ -39,6 +40,7 @@ class MemoryRateLimiter final : public RateLimiter {
       Nanos ahead = new_tat - now;
       if (ahead > burst) {
         d.allowed = false;
+        d.denied_index = static_cast<int>(i);
         d.limit = static_cast<int64_t>(spec.rate.count);
         d.remaining = 0;
         d.retry_after_seconds = std::max<int64_t>(1, CeilSeconds(ahead - burst));

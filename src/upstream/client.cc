@@ -60,6 +60,42 @@ absl::Status FromError(const boost::system::error_code& ec, std::string_view sta
   return absl::UnavailableError(fmt::format("upstream {} failed: {}", stage, ec.message()));
 }
 
+// Reads a streamed body piece by piece; owns the connection and its parser.
+class StreamedBody final : public BodyReader {
+ public:
+  StreamedBody(std::unique_ptr<Connection> conn,
+               std::unique_ptr<bhttp::response_parser<bhttp::string_body>> parser,
+               std::chrono::milliseconds timeout)
+      : conn_(std::move(conn)), parser_(std::move(parser)), timeout_(timeout) {}
+
+  asio::awaitable<absl::StatusOr<std::string>> Read() override {
+    for (;;) {
+      std::string& body = parser_->get().body();
+      if (!body.empty()) {
+        std::string piece = std::move(body);
+        body.clear();
+        co_return piece;
+      }
+      if (parser_->is_done()) co_return std::string();
+      boost::system::error_code ec;
+      conn_->Lowest().expires_after(timeout_);
+      co_await std::visit(
+          [&](auto& s) {
+            return bhttp::async_read_some(*s, conn_->buffer, *parser_,
+                                          asio::redirect_error(asio::use_awaitable, ec));
+          },
+          conn_->stream);
+      if (ec == bhttp::error::end_of_stream && parser_->is_done()) continue;
+      if (ec) co_return FromError(ec, "response");
+    }
+  }
+
+ private:
+  std::unique_ptr<Connection> conn_;
+  std::unique_ptr<bhttp::response_parser<bhttp::string_body>> parser_;
+  std::chrono::milliseconds timeout_;
+};
+
 }  // namespace
 
 struct UpstreamClient::Pool {
@@ -180,7 +216,8 @@ asio::awaitable<absl::StatusOr<UpstreamResponse>> UpstreamClient::Send(
       }
     }
 
-    bhttp::response_parser<bhttp::string_body> parser;
+    auto parser_ptr = std::make_unique<bhttp::response_parser<bhttp::string_body>>();
+    auto& parser = *parser_ptr;
     parser.body_limit(options.max_response);
     parser.header_limit(64 * 1024);
     conn->Lowest().expires_after(options.response_timeout);
@@ -189,7 +226,27 @@ asio::awaitable<absl::StatusOr<UpstreamResponse>> UpstreamClient::Send(
           return bhttp::async_write(*s, req, asio::redirect_error(asio::use_awaitable, ec));
         },
         conn->stream);
-    if (!ec) {
+    if (!ec && options.stream_if) {
+      co_await std::visit(
+          [&](auto& s) {
+            return bhttp::async_read_header(*s, conn->buffer, parser,
+                                            asio::redirect_error(asio::use_awaitable, ec));
+          },
+          conn->stream);
+      if (!ec) {
+        UpstreamResponse head;
+        head.status = static_cast<int>(parser.get().result_int());
+        for (const auto& field : parser.get()) {
+          head.headers.push_back({std::string(field.name_string()), std::string(field.value())});
+        }
+        if (options.stream_if(head.status, head.headers)) {
+          head.body_reader = std::make_unique<StreamedBody>(std::move(conn), std::move(parser_ptr),
+                                                            options.response_timeout);
+          co_return head;
+        }
+      }
+    }
+    if (!ec && !parser.is_done()) {
       co_await std::visit(
           [&](auto& s) {
             return bhttp::async_read(*s, conn->buffer, parser,

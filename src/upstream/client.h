@@ -10,6 +10,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <utility>  // std::exchange, used by asio/awaitable.hpp
@@ -41,16 +42,32 @@ struct UpstreamRequest {
   std::string body;
 };
 
+// The body of a streamed response (CallOptions::stream_if), read as it arrives.
+class BodyReader {
+ public:
+  virtual ~BodyReader() = default;
+  // The next piece of the body (never empty) as soon as some arrives; an empty string once
+  // the body is complete. Errors as for Send (DeadlineExceeded when no byte arrives within
+  // the response time-out, ResourceExhausted past max_response in total).
+  virtual boost::asio::awaitable<absl::StatusOr<std::string>> Read() = 0;
+};
+
 struct UpstreamResponse {
   int status = 0;
   std::vector<http::Header> headers;
   std::string body;
+  // Set instead of `body` when CallOptions::stream_if chose to stream this response. It
+  // owns the connection (which is not reused afterwards); use it on the same io_context.
+  std::unique_ptr<BodyReader> body_reader;
 };
 
 struct CallOptions {
   std::chrono::milliseconds connect_timeout{10000};
   std::chrono::milliseconds response_timeout{60000};
   uint64_t max_response = 64ULL << 20;
+  // Called with the status and headers once they arrive; returning true streams the body
+  // (UpstreamResponse::body_reader) instead of reading it whole. Default: never stream.
+  std::function<bool(int status, const std::vector<http::Header>& headers)> stream_if;
 };
 
 class UpstreamClient {

@@ -3,6 +3,7 @@
 #include <ctime>
 
 #include "crypto/keys.h"
+#include "pipeline/authn/jwt_authn.h"
 
 namespace bulwark {
 namespace {
@@ -52,6 +53,7 @@ Stage::Result AuthnStage::Run(RequestContext& ctx) {
     }
   }
   std::string_view token = creds.front();
+  if (jwt_ != nullptr && auth::LooksLikeJwt(token)) return jwt_->Authenticate(ctx, token);
   if (token.size() > kMaxCredential ||
       token.substr(0, kClientKeyPrefix.size()) != kClientKeyPrefix) {
     ctx.Reject(ApiError::kUnauthenticated, "authn.malformed");
@@ -65,15 +67,18 @@ Stage::Result AuthnStage::Run(RequestContext& ctx) {
   }
   const KeyRecord& record = it->second->record;
   if (record.revoked_at != 0) {
+    ctx.failed_key_id = record.id;
     ctx.Reject(ApiError::kUnauthenticated, "authn.revoked");
     return kStop;
   }
   int64_t now = std::time(nullptr);
   if (hash != record.secret_hash && record.previous_expires_at <= now) {
+    ctx.failed_key_id = record.id;
     ctx.Reject(ApiError::kUnauthenticated, "authn.rotated");
     return kStop;
   }
   if (record.expires_at != 0 && record.expires_at <= now) {
+    ctx.failed_key_id = record.id;
     ctx.Reject(ApiError::kUnauthenticated, "authn.expired");
     return kStop;
   }

@@ -10,16 +10,21 @@
 
 namespace bulwark {
 
+class JwtAuthenticator;
+
 inline constexpr std::string_view kClientKeyPrefix = "bwk_";
 
 class AuthnStage final : public Stage {
  public:
-  explicit AuthnStage(Secret key_hash_key) : key_hash_key_(std::move(key_hash_key)) {}
+  // `jwt` (optional, not owned) accepts bearer JWTs (pipeline/authn/jwt_authn.h).
+  explicit AuthnStage(Secret key_hash_key, const JwtAuthenticator* jwt = nullptr)
+      : key_hash_key_(std::move(key_hash_key)), jwt_(jwt) {}
   std::string_view name() const override { return "authn"; }
   Result Run(RequestContext& ctx) override;
 
  private:
   Secret key_hash_key_;
+  const JwtAuthenticator* jwt_ = nullptr;
 };
 
 }  // namespace bulwark

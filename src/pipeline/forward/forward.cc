@@ -243,6 +243,11 @@ asio::awaitable<http::Response> Forwarder::Forward(RequestContext& ctx, double* 
     }
     response.body = std::move(up.body);
     ScrubSecret(response, vendor_key);
+    if (ctx.capture_limit > 0) {  // payload capture: what the vendor sent (issue 6)
+      ctx.captured_response_size = response.body.size();
+      ctx.captured_response.assign(response.body, 0,
+                                   std::min(ctx.capture_limit, response.body.size()));
+    }
     if (ctx.pseudonyms) response.body = ctx.pseudonyms->Restore(response.body);
     co_return response;
   }

@@ -1,0 +1,66 @@
+// `bulwark secrets rotate NAME`: replaces an existing vendor credential (value on stdin, one
+// trailing newline stripped as for `secrets set`) while traffic flows.
+//
+// Why no request fails: a request takes the access snapshot once, when it starts, and
+// keeps it to the end (retries included), so requests in flight finish with the old value;
+// running gateways load the new value on their next poll (250 ms) and every request that
+// starts after that uses it. Keep the old credential valid at the vendor until then (a
+// second is enough), then revoke it there.
+#include <iostream>
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include "cli/common.h"
+#include "service/keys.h"
+
+namespace bulwark::cli {
+namespace {
+
+int RunRotate(const GlobalOptions& global, const std::string& name) {
+  if (!service::IsValidSecretName(name)) {
+    return Fail(kExitUsage, "secret names hold 1-64 letters, digits, '-', '_' or '.'");
+  }
+  constexpr size_t kMaxSecret = 16 * 1024;
+  std::string value;
+  char buf[4096];
+  while (std::cin.read(buf, sizeof(buf)) || std::cin.gcount() > 0) {
+    value.append(buf, static_cast<size_t>(std::cin.gcount()));
+    if (value.size() > kMaxSecret) return Fail(kExitUsage, "secret is larger than 16 KiB");
+  }
+  if (!value.empty() && value.back() == '\n') value.pop_back();
+  if (!value.empty() && value.back() == '\r') value.pop_back();
+  Secret secret(std::move(value));
+  if (secret.empty()) return Fail(kExitUsage, "no secret on stdin (pipe the value in)");
+  Environment env;
+  if (auto st = LoadEnvironment(global, &env); !st.ok()) return Fail(st);
+  auto all = env.store->ListSecrets();
+  if (!all.ok()) return Fail(all.status());
+  bool exists = false;
+  for (const SecretRecord& s : *all) exists = exists || s.name == name;
+  if (!exists) {
+    return Fail(kExitUsage,
+                fmt::format("no secret named '{}' to rotate (use `bulwark secrets set {}`)", name,
+                            name));
+  }
+  if (auto st = service::SetSecret(*env.store, *env.master, name, secret); !st.ok()) {
+    return Fail(st);
+  }
+  return FinishChange(env, "secret", "secrets.rotate", name,
+                      {{"name", name}, {"status", "rotated"}});
+}
+
+}  // namespace
+
+void AddSecretsRotateCommand(CLI::App& app, GlobalOptions& global, int& exit_code) {
+  CLI::App* secrets = app.get_subcommand("secrets");  // registered by AddSecretsCommands
+  auto name = std::make_shared<std::string>();
+  auto* rotate = secrets->add_subcommand(
+      "rotate", "Replace a vendor credential (stdin) while traffic flows; in-flight calls finish "
+                "with the old value");
+  rotate->fallthrough();
+  rotate->add_option("NAME", *name, "Secret name, as in providers.X.secret")->required();
+  rotate->callback([&global, &exit_code, name] { exit_code = RunRotate(global, *name); });
+}
+
+}  // namespace bulwark::cli
