@@ -8,7 +8,9 @@
 
 #include <benchmark/benchmark.h>
 
+#include "base/limit_rules.h"
 #include "ratelimit/limiter.h"
+#include "traffic/usage_ledger.h"
 
 namespace {
 
@@ -63,6 +65,54 @@ void BM_CheckManyKeys(benchmark::State& state) {
   }
 }
 BENCHMARK(BM_CheckManyKeys);
+
+// Issue 4: the three levels of one request as the rate-limit stage builds them: the key's
+// own rate, the key's rate for this operation, and the provider's shared budget (one
+// limit every client contends on). Specs are built per call, as the stage does.
+void BM_CheckThreeLevels(benchmark::State& state) {
+  bulwark::RateLimiter& limiter = *Shared();
+  const std::string id = "key_" + std::to_string(state.thread_index());
+  const Rate big{1'000'000'000, std::chrono::seconds(1)};
+  for (auto _ : state) {
+    std::vector<LimitSpec> limits;
+    limits.reserve(3);
+    limits.push_back({"k:" + id + ":1000000000/s", big});
+    limits.push_back({"ko:" + id + ":video.generate=1000000000/s", big});
+    limits.push_back({"p:heygen:1000000000/s", big});
+    auto d = limiter.Check(limits, std::chrono::steady_clock::now());
+    if (!d.allowed) {
+      state.SkipWithError("denied");
+      break;
+    }
+    benchmark::DoNotOptimize(d);
+  }
+}
+BENCHMARK(BM_CheckThreeLevels);
+BENCHMARK(BM_CheckThreeLevels)->Threads(2);
+
+// The quota check that runs before the limiter: reserve a request (key and tenant, day and
+// month) against a key quota and a tenant quota, then commit it.
+void BM_QuotaReserveCommit(benchmark::State& state) {
+  static bulwark::traffic::UsageLedger ledger(nullptr);
+  static const std::vector<bulwark::QuotaRule> key_quotas = {
+      *bulwark::ParseQuotaRule("1000000000000/d")};
+  static const std::vector<bulwark::QuotaRule> tenant_quotas = {
+      *bulwark::ParseQuotaRule("1000000000000/mo")};
+  const std::string id = "key_" + std::to_string(state.thread_index());
+  bulwark::traffic::UsageLedger::Subject subject{id, "acme", &key_quotas, &tenant_quotas};
+  const bulwark::traffic::UnitAmounts cost = {{"requests", 1}};
+  bulwark::traffic::UsageLedger::Refusal refusal;
+  for (auto _ : state) {
+    auto r = ledger.TryReserve(subject, cost, std::chrono::system_clock::now(), &refusal);
+    if (r == nullptr) {
+      state.SkipWithError("refused");
+      break;
+    }
+    r->Commit();
+  }
+}
+BENCHMARK(BM_QuotaReserveCommit);
+BENCHMARK(BM_QuotaReserveCommit)->Threads(2);
 
 }  // namespace
 

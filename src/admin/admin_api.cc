@@ -5,9 +5,13 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "admin/audit_resource.h"
+#include "admin/privacy_resources.h"
 #include "base/api_error.h"
 #include "base/random.h"
+#include "http/query.h"
 #include "service/keys.h"
+#include "service/usage.h"
 
 namespace bulwark {
 namespace {
@@ -161,11 +165,12 @@ http::Response AdminApi::Route(const http::Request& request, const AdminTokenRec
                 OptionalString(body, "expires_in", &spec.expires_in) &&
                 StringList(body, "scopes", &spec.scopes) &&
                 StringList(body, "allow_ips", &spec.allow_ips) &&
-                StringList(body, "rates", &spec.rates);
+                StringList(body, "rates", &spec.rates) &&
+                StringList(body, "quotas", &spec.quotas);
       if (!ok) {
         return BadInput(absl::InvalidArgumentError(
                             "fields: name, tenant, expires_in (strings); scopes, allow_ips, "
-                            "rates (arrays of strings)"),
+                            "rates, quotas (arrays of strings)"),
                         id);
       }
       auto issued = service::CreateKey(store_, master_, spec);
@@ -177,7 +182,12 @@ http::Response AdminApi::Route(const http::Request& request, const AdminTokenRec
       auto key = store_.GetKey(std::string(seg[3]));
       if (!key.ok()) return Error(ApiError::kInternal, id);
       if (!key->has_value()) return Error(ApiError::kNotFound, id);
-      return Json(200, service::KeyJson(**key), id);
+      nlohmann::json out = service::KeyJson(**key);
+      auto usage = service::UsageOf(store_, "key", std::string(seg[3]),
+                                    std::chrono::system_clock::now());  // issue 4
+      if (!usage.ok()) return Error(ApiError::kInternal, id);
+      out["usage"] = std::move(*usage);
+      return Json(200, out, id);
     }
     if (seg.size() == 4 && method == "DELETE") {
       absl::Status st = store_.RevokeKey(std::string(seg[3]), service::Now());
@@ -202,6 +212,46 @@ http::Response AdminApi::Route(const http::Request& request, const AdminTokenRec
       return Json(200, {{"id", issued->id}, {"key", issued->key}}, id);
     }
     return Error(ApiError::kNotFound, id);
+  }
+
+  if (resource == "audit") {
+    if (!may_read) return Error(ApiError::kForbidden, id);
+    if (method != "GET" || seg.size() > 4) return Error(ApiError::kNotFound, id);
+    auto query = request.head.has_query ? http::ParseQuery(request.head.query)
+                                        : absl::StatusOr<http::QueryParams>(http::QueryParams{});
+    if (!query.ok()) return BadInput(query.status(), id);
+    auto result = AuditResource(config_, master_, seg.size() == 4 ? seg[3] : "", *query);
+    if (result.status().code() == absl::StatusCode::kInvalidArgument ||
+        result.status().code() == absl::StatusCode::kNotFound) {
+      return BadInput(result.status(), id);
+    }
+    if (!result.ok()) {
+      spdlog::error("admin audit: {}", result.status().ToString());
+      return Error(ApiError::kInternal, id);
+    }
+    return Json(200, *result, id);
+  }
+
+  // GET /admin/v1/usage[?key=ID|?tenant=NAME] (issue 4): usage of the current UTC day and
+  // month per key and per tenant, as flushed by the gateways (at most ~1 s behind).
+  if (resource == "usage") {
+    if (!may_read) return Error(ApiError::kForbidden, id);
+    if (!read || seg.size() != 3) return Error(ApiError::kNotFound, id);
+    auto query = request.head.has_query ? http::ParseQuery(request.head.query)
+                                        : absl::StatusOr<http::QueryParams>(http::QueryParams{});
+    if (!query.ok()) return BadInput(query.status(), id);
+    auto key_id = http::UniqueParam(*query, "key");
+    auto tenant = http::UniqueParam(*query, "tenant");
+    if (!key_id.ok()) return BadInput(key_id.status(), id);
+    if (!tenant.ok()) return BadInput(tenant.status(), id);
+    if (key_id->has_value() && tenant->has_value()) {
+      return BadInput(absl::InvalidArgumentError("give key or tenant, not both"), id);
+    }
+    std::string scope = key_id->has_value() ? "key" : tenant->has_value() ? "tenant" : "";
+    std::string who = key_id->has_value() ? **key_id : tenant->has_value() ? **tenant : "";
+    auto report = service::UsageReport(store_, scope, who, std::chrono::system_clock::now());
+    if (!report.ok()) return Error(ApiError::kInternal, id);
+    return Json(200, *report, id);
   }
 
   if (resource == "secrets") {
@@ -238,6 +288,10 @@ http::Response AdminApi::Route(const http::Request& request, const AdminTokenRec
       return Json(200, {{"name", seg[3]}, {"status", "deleted"}}, id);
     }
     return Error(ApiError::kNotFound, id);
+  }
+  // Consents and data subjects (issue 6): roles, audit and routes in privacy_resources.h.
+  if (resource == "consents" || resource == "subjects") {
+    return PrivacyResource(request, seg, token.role, id, store_, master_, config_, changed);
   }
   return Error(ApiError::kNotFound, id);
 }

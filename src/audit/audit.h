@@ -115,5 +115,8 @@ std::filesystem::path AuditLogPath(const Config& config);
 std::string FormatTimeMs(int64_t unix_ms);
 // Parses an RFC 3339 time ("2024-05-01T12:00:00Z", optional fraction, "Z" or "+hh:mm").
 absl::StatusOr<int64_t> ParseTimeMs(std::string_view text);
+// A point in time for --since/--until filters: an RFC 3339 time, or a duration ("24h")
+// meaning that long before now. `what` names the flag or parameter in the error.
+absl::StatusOr<int64_t> ParseWhenMs(const std::string& text, std::string_view what);
 
 }  // namespace bulwark::audit

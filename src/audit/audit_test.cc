@@ -189,7 +189,7 @@ TEST_F(AuditTest, DetectsAnInsertedRowAtTheEnd) {
   Tamper(
       "INSERT INTO records SELECT 11, node, time_ms, kind, 'forged', key_id, tenant, subject, "
       "provider, operation, status, decision, reason, latency_us, pii, pii_action, actor, "
-      "action, target, hash, hash FROM records WHERE seq = 10");
+      "action, target, hash, hash, purpose FROM records WHERE seq = 10");
   VerifyResult v = MustVerify();
   EXPECT_FALSE(v.ok);
   EXPECT_EQ(v.first_bad, 11);
@@ -202,7 +202,7 @@ TEST_F(AuditTest, DetectsAnInsertedRowInTheMiddle) {
       "UPDATE records SET seq = seq - 999 WHERE seq >= 1000;"
       "INSERT INTO records SELECT 4, node, time_ms, kind, 'forged', key_id, tenant, subject, "
       "provider, operation, status, decision, reason, latency_us, pii, pii_action, actor, "
-      "action, target, hash, prev_hash FROM records WHERE seq = 3");
+      "action, target, hash, prev_hash, purpose FROM records WHERE seq = 3");
   VerifyResult v = MustVerify();
   EXPECT_FALSE(v.ok);
   EXPECT_EQ(v.first_bad, 4);

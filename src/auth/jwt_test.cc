@@ -200,7 +200,7 @@ TEST(Jwt, ClaimChecksUseTheLeeway) {
   auto check = [](Json claims) {
     Jwt jwt;
     jwt.claims = std::move(claims);
-    return CheckClaims(jwt, {"https://idp.test", "bulwark", kNow, 1}).message();
+    return std::string(CheckClaims(jwt, {"https://idp.test", "bulwark", kNow, 1}).message());
   };
   EXPECT_EQ(check(Claims()), "");
   Json c = Claims();

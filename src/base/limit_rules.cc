@@ -40,10 +40,10 @@ absl::StatusOr<RateRule> ParseRateRule(std::string_view text) {
   if (eq != std::string_view::npos) {
     std::string_view op = text.substr(0, eq);
     if (!ValidOperationName(op)) {
-      return absl::InvalidArgumentError(fmt::format(
-          "invalid rate '{}': use N/s, N/m, N/h, N/d or OPERATION=N/PERIOD, e.g. "
-          "video.generate=5/m",
-          text));
+      return absl::InvalidArgumentError(
+          fmt::format("invalid rate '{}': use N/s, N/m, N/h, N/d or OPERATION=N/PERIOD, e.g. "
+                      "video.generate=5/m",
+                      text));
     }
     rule.operation = std::string(op);
     rate_text = text.substr(eq + 1);

@@ -30,8 +30,8 @@ TEST(RateRule, OperationRateMatchesOnlyThatOperation) {
 }
 
 TEST(RateRule, RefusesMalformedRules) {
-  for (const char* bad : {"", "=5/m", "a b=5/m", "x=5", "x=0/s", "x=5/y", "a:b:c=1/s", ":x=1/s",
-                          "video.generate="}) {
+  for (const char* bad :
+       {"", "=5/m", "a b=5/m", "x=5", "x=0/s", "x=5/y", "a:b:c=1/s", ":x=1/s", "video.generate="}) {
     EXPECT_FALSE(ParseRateRule(bad).ok()) << bad;
   }
 }

@@ -13,22 +13,6 @@
 namespace bulwark::cli {
 namespace {
 
-// An RFC 3339 time, or a duration ("1h", "30d") meaning that long before now.
-absl::StatusOr<int64_t> ParseWhen(const std::string& text, std::string_view flag) {
-  if (auto t = audit::ParseTimeMs(text); t.ok()) return *t;
-  auto d = ParseDuration(text);
-  if (!d.ok()) {
-    return absl::InvalidArgumentError(fmt::format(
-        "{} '{}': use an RFC 3339 time (2024-05-01T12:00:00Z) or a duration (30s, 15m, 24h, "
-        "30d) meaning that long ago",
-        flag, text));
-  }
-  int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                       std::chrono::system_clock::now().time_since_epoch())
-                       .count();
-  return now_ms - static_cast<int64_t>(d->count()) * 1000;
-}
-
 absl::StatusOr<Config> LoadOnlyConfig(const GlobalOptions& global) {
   return LoadConfig(global.ConfigPath());
 }
@@ -83,12 +67,12 @@ int RunSearch(const GlobalOptions& global, const SearchArgs& a) {
   filter.status = a.status;
   filter.limit = a.limit;
   if (a.since) {
-    auto t = ParseWhen(*a.since, "--since");
+    auto t = audit::ParseWhenMs(*a.since, "--since");
     if (!t.ok()) return Fail(kExitUsage, std::string(t.status().message()));
     filter.since_ms = *t;
   }
   if (a.until) {
-    auto t = ParseWhen(*a.until, "--until");
+    auto t = audit::ParseWhenMs(*a.until, "--until");
     if (!t.ok()) return Fail(kExitUsage, std::string(t.status().message()));
     filter.until_ms = *t;
   }

@@ -9,6 +9,7 @@
 #include "base/cidr.h"
 #include "cli/common.h"
 #include "http/server.h"
+#include "pipeline/privacy/route_policy.h"
 #include "service/keys.h"
 #include "upstream/client.h"
 #include <sys/stat.h>
@@ -88,6 +89,15 @@ int RunCheck(const GlobalOptions& global) {
     if (p.pii == "allow") {
       add("medium", "provider.pii_allow",
           fmt::format("providers.{}.pii = \"allow\": personal data is forwarded unchanged",
+                      p.name));
+    }
+    for (std::string& warning : UnacceptedTypeWarnings(p)) {
+      add("medium", "provider.pii_not_accepted", std::move(warning));
+    }
+    if (!p.ownership) {
+      add("medium", "provider.ownership_off",
+          fmt::format("providers.{}.ownership = false: any key may read or delete every vendor "
+                      "object (OWASP API1)",
                       p.name));
     }
     if (p.passthrough) {

@@ -89,6 +89,10 @@ int Run(int argc, char** argv) {
   AddCheckCommand(app, global, exit_code);
   AddToolCommands(app, global, exit_code);
   AddAuditCommands(app, global, exit_code);
+  AddConsentCommands(app, global, exit_code);
+  AddSubjectsCommands(app, global, exit_code);
+  AddPurgeCommand(app, global, exit_code);
+  AddReportCommands(app, global, exit_code);
   AddAuthCommands(app, global, exit_code);
   AddIncidentCommands(app, global, exit_code);
   AddSecretsRotateCommand(app, global, exit_code);

@@ -71,6 +71,11 @@ void AddSecretsCommands(CLI::App& app, GlobalOptions& global, int& exit_code);
 void AddCheckCommand(CLI::App& app, GlobalOptions& global, int& exit_code);
 void AddToolCommands(CLI::App& app, GlobalOptions& global, int& exit_code);
 void AddAuditCommands(CLI::App& app, GlobalOptions& global, int& exit_code);
+// Consent, data subjects, retention and records of processing (issue 6).
+void AddConsentCommands(CLI::App& app, GlobalOptions& global, int& exit_code);
+void AddSubjectsCommands(CLI::App& app, GlobalOptions& global, int& exit_code);
+void AddPurgeCommand(CLI::App& app, GlobalOptions& global, int& exit_code);
+void AddReportCommands(CLI::App& app, GlobalOptions& global, int& exit_code);
 // Incident response (issue 7): `incident ...` and `secrets rotate` (after AddSecretsCommands).
 void AddIncidentCommands(CLI::App& app, GlobalOptions& global, int& exit_code);
 void AddSecretsRotateCommand(CLI::App& app, GlobalOptions& global, int& exit_code);

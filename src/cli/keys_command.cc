@@ -5,6 +5,7 @@
 
 #include "cli/common.h"
 #include "service/keys.h"
+#include "service/usage.h"
 
 namespace bulwark::cli {
 namespace {
@@ -38,7 +39,12 @@ int RunShow(const GlobalOptions& global, const std::string& id) {
   auto key = env.store->GetKey(id);
   if (!key.ok()) return Fail(key.status());
   if (!key->has_value()) return Fail(kExitUsage, fmt::format("no key with id '{}'", id));
-  PrintJson(service::KeyJson(**key));
+  nlohmann::json out = service::KeyJson(**key);
+  // Usage in the current UTC day and month (issue 4), as flushed by running gateways.
+  auto usage = service::UsageOf(*env.store, "key", id, std::chrono::system_clock::now());
+  if (!usage.ok()) return Fail(usage.status());
+  out["usage"] = std::move(*usage);
+  PrintJson(out);
   return kExitOk;
 }
 
@@ -76,7 +82,11 @@ void AddKeysCommands(CLI::App& app, GlobalOptions& global, int& exit_code) {
   create->add_option("--scope", args->scopes,
                      "Allowed calls: provider:operation, provider:* or * (repeatable)");
   create->add_option("--allow-ip", args->allow_ips, "Allowed client CIDR (repeatable)");
-  create->add_option("--rate", args->rates, "Rate limit N/s, N/m, N/h or N/d (repeatable)");
+  create->add_option("--rate", args->rates,
+                     "Rate limit N/s, N/m, N/h or N/d, or OPERATION=N/PERIOD for one "
+                     "operation, e.g. video.generate=5/m (repeatable)");
+  create->add_option("--quota", args->quotas,
+                     "Quota N/d or N/mo (requests), or video_seconds:N/d ... (repeatable)");
   create->add_option("--expires-in", args->expires_in, "Lifetime, e.g. 30d");
   create->add_option("--tenant", args->tenant, "Tenant owning the key (default: default)");
   create->callback([&global, &exit_code, args] { exit_code = RunCreate(global, *args); });

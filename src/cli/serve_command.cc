@@ -20,10 +20,14 @@
 #include "http/server.h"
 #include "observability/access_log.h"
 #include "observability/metrics.h"
+#include "pipeline/capture/capture_writer.h"
+#include "pipeline/capture/retention_job.h"
 #include "pipeline/gateway.h"
 #include "pipeline/ownership/ownership_index.h"
 #include "pipeline/snapshot.h"
+#include "pipeline/subjects/subject_resolver.h"
 #include "ratelimit/limiter.h"
+#include "traffic/traffic_control.h"
 #include <signal.h>
 #include <unistd.h>
 
@@ -41,6 +45,55 @@ http::ServerOptions ListenerOptions(const Config& c, const std::string& listen, 
   o.max_connections = c.server.max_connections;
   o.max_connections_per_ip = c.server.max_connections_per_ip;
   return o;
+}
+
+// SIGHUP (issue 4): re-reads the config file and applies what can change while serving:
+// provider rate limits, concurrency limits and queues, retry budgets, circuit breakers,
+// and tenant quotas. Nothing is dropped: requests in flight finish under the rules they
+// started with. Everything else (listen addresses, TLS, workers, store, providers' URLs,
+// PII policies, logging targets) needs a restart; changed keys of that kind are named in
+// a warning. A file that does not load is refused as a whole and the old settings stay.
+void ReloadConfig(const Config& running, traffic::TrafficControl& traffic) {
+  auto fresh = LoadConfig(running.file);
+  if (!fresh.ok()) {
+    spdlog::error("SIGHUP: config not reloaded, keeping the running one: {}",
+                  fresh.status().ToString());
+    return;
+  }
+  absl::Status st = traffic.Reload(*fresh);
+  if (!st.ok() && st.code() != absl::StatusCode::kFailedPrecondition) {
+    spdlog::error("SIGHUP: config not reloaded, keeping the running one: {}", st.ToString());
+    return;
+  }
+  std::vector<std::string> restart;
+  if (!st.ok()) restart.push_back(std::string(st.message()));
+  const ServerConfig& a = running.server;
+  const ServerConfig& b = fresh->server;
+  if (a.listen != b.listen) restart.push_back("server.listen");
+  if (a.admin_listen != b.admin_listen) restart.push_back("server.admin_listen");
+  if (a.workers != b.workers) restart.push_back("server.workers");
+  if (a.tls_cert != b.tls_cert || a.tls_key != b.tls_key) restart.push_back("server.tls");
+  if (a.max_body != b.max_body || a.header_timeout != b.header_timeout ||
+      a.idle_timeout != b.idle_timeout || a.request_timeout != b.request_timeout ||
+      a.max_connections != b.max_connections ||
+      a.max_connections_per_ip != b.max_connections_per_ip) {
+    restart.push_back("server limits and timeouts");
+  }
+  if (running.store_url != fresh->store_url) restart.push_back("store.url");
+  if (running.access_log != fresh->access_log) restart.push_back("log.access");
+  for (const ProviderConfig& p : fresh->providers) {
+    const ProviderConfig* old = running.FindProvider(p.name);
+    if (old != nullptr && (old->base_url != p.base_url || old->profile != p.profile ||
+                           old->secret != p.secret || old->pii != p.pii ||
+                           old->timeout != p.timeout || old->passthrough != p.passthrough)) {
+      restart.push_back(fmt::format("providers.{} (other than its traffic limits)", p.name));
+    }
+  }
+  spdlog::info("SIGHUP: traffic limits reloaded from {}", running.file.string());
+  std::cerr << "bulwark: configuration reloaded (traffic limits)\n";
+  for (const std::string& r : restart) {
+    spdlog::warn("SIGHUP: changed but needs a restart to apply: {}", r);
+  }
 }
 
 int RunServe(const GlobalOptions& global) {
@@ -109,7 +162,36 @@ int RunServe(const GlobalOptions& global) {
   anomaly::Detector detector(config.anomaly,
                              [dispatcher](anomaly::Alert a) { dispatcher->Raise(std::move(a)); });
 
+  // Traffic protection (issue 4): provider limits, quotas (usage flushed to the store in
+  // the background), breakers, retry budgets and concurrency gates; reloaded on SIGHUP.
+  auto traffic = traffic::TrafficControl::Create(config, env.store.get(), &metrics);
+  if (!traffic.ok()) return Fail(traffic.status());
+  if (auto st = (*traffic)->usage().Start(); !st.ok()) {
+    spdlog::warn("usage: could not read the stored totals yet (will retry): {}", st.ToString());
+  }
+
+  // Consent and data subjects (issue 6): per-subject keys (created off the event loops),
+  // payload capture through a bounded writer thread, and retention on a schedule.
+  SubjectResolver subject_resolver(*env.store, *env.master);
+  CaptureWriter capture_writer(*env.store, subject_resolver.keyring(), metrics,
+                               static_cast<size_t>(config.capture_queue));
+  audit::AuditLog* retention_audit = audit_log->get();
+  RetentionJob retention_job(*env.store, config, [retention_audit](const nlohmann::json& summary) {
+    audit::Record record;
+    record.kind = "retention";
+    record.actor = "serve";
+    record.action = "payloads.purge";
+    record.target = fmt::format("deleted:{}", summary["deleted"].get<int64_t>());
+    record.decision = "applied";
+    retention_audit->Append(std::move(record), [](absl::Status st) {
+      if (!st.ok()) spdlog::error("payload retention not audited: {}", st.ToString());
+    });
+  });
+
   GatewayDeps deps;
+  deps.traffic = traffic->get();
+  deps.subjects = &subject_resolver;
+  deps.captures = &capture_writer;
   deps.anomaly = &detector;
   deps.ownership = &ownership;
   deps.audit = audit_log->get();
@@ -170,7 +252,7 @@ int RunServe(const GlobalOptions& global) {
     int sig = 0;
     sigwait(&signals, &sig);
     if (sig == SIGHUP) {
-      spdlog::warn("SIGHUP: configuration reload is not supported yet; restart to apply changes");
+      ReloadConfig(config, **traffic);
       continue;
     }
     break;
@@ -179,6 +261,7 @@ int RunServe(const GlobalOptions& global) {
   (*admin)->Stop(std::chrono::milliseconds(0));
   (*data)->Stop(std::chrono::seconds(30));
   (*access_log)->Flush();
+  (*traffic)->usage().Stop();  // the last usage deltas reach the store
   ownership.Stop();
   return kExitOk;
 }

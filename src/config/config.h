@@ -53,6 +53,7 @@ struct ProviderConfig {
   std::string pii = "redact";
   std::string require_consent;
   bool passthrough = false;
+  bool ownership = true;  // vendor objects bound to tenants (pipeline/ownership)
   std::chrono::seconds timeout{60};
   std::chrono::seconds connect_timeout{10};
   uint64_t max_response = 64ULL << 20;

@@ -19,11 +19,11 @@
 namespace bulwark {
 
 enum class KeyPurpose : uint64_t {
-  kKeyHash = 1,  // keyed hash of client keys and admin tokens
-  kSecrets = 2,  // AEAD for vendor credentials at rest
-  kAudit = 3,    // audit hash chain
-  kSigning = 4,  // encryption of token-signing key pairs at rest
-  kSubject = 5,  // keyed pseudonyms of data subjects in audit records
+  kKeyHash = 1,      // keyed hash of client keys and admin tokens
+  kSecrets = 2,      // AEAD for vendor credentials at rest
+  kAudit = 3,        // audit hash chain
+  kSigning = 4,      // encryption of token-signing key pairs at rest
+  kSubject = 5,      // keyed lookup hash of subject ids (subjects/keyring.h)
   kSubjectKeys = 6,  // AEAD sealing per-subject keys at rest (crypto-shredding)
   kPayloads = 7,     // AEAD sealing per-record keys of captured payloads without a subject
 };

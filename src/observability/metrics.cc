@@ -202,8 +202,10 @@ void Metrics::RecordRetry(std::string_view provider, std::string_view result) {
 void Metrics::SetBreakerState(std::string_view provider, int state) {
   static constexpr std::string_view kNames[] = {"closed", "open", "half_open"};
   std::lock_guard<std::mutex> lock(mu_);
+  // The first value is the initial state, not a transition.
+  bool known = breaker_state_.count(std::string(provider)) > 0;
   breaker_state_[std::string(provider)] = state;
-  if (state >= 0 && state <= 2) {
+  if (known && state >= 0 && state <= 2) {
     ++breaker_transitions_[{std::string(provider), std::string(kNames[state])}];
   }
 }

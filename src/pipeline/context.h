@@ -14,8 +14,8 @@
 #include "pipeline/snapshot.h"
 #include "privacy/rewrite.h"
 #include "providers/profile.h"
-#include "subjects/keyring.h"
 #include "ratelimit/limiter.h"
+#include "subjects/keyring.h"
 #include "traffic/traffic_control.h"
 #include "upstream/client.h"
 

@@ -126,8 +126,8 @@ audit::Record Gateway::AuditRecord(const RequestContext& ctx) const {
   }
   r.subject = ctx.subject_pseudonym;
   r.purpose = !ctx.purpose.empty() ? ctx.purpose
-              : ctx.route         ? ctx.route->config->require_consent
-                                  : std::string();
+              : ctx.route          ? ctx.route->config->require_consent
+                                   : std::string();
   r.provider = ctx.route ? ctx.route->name : ctx.provider_segment.substr(0, 64);
   r.operation = ctx.operation_name.empty() ? "unmatched" : ctx.operation_name;
   r.decision = ctx.refusal ? "refused" : "allowed";

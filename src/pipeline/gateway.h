@@ -49,7 +49,9 @@ struct GatewayDeps {
   CaptureWriter* captures = nullptr;    // payload capture (required, issue 6)
   traffic::TrafficControl* traffic = nullptr;  // provider limits, quotas, breaker (issue 4)
   Secret key_hash_key;  // for client keys
-  Secret subject_key;   // keyed pseudonyms of X-Bulwark-Subject in audit records
+  // No longer used for subjects: their pseudonyms derive from each subject's random key
+  // (issue 6, SubjectResolver). Still handed to PiiStage::Create.
+  Secret subject_key;
 };
 
 class Gateway {

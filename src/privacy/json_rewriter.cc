@@ -58,7 +58,12 @@ class Walker {
       return true;
     }
     for (const auto& path : paths_) {
-      if (path.size() <= path_.size() && std::equal(path.begin(), path.end(), path_.begin())) {
+      // "*" stands for any object key ("variables.*.properties.content").
+      if (path.size() <= path_.size() &&
+          std::equal(path.begin(), path.end(), path_.begin(),
+                     [](const std::string& want, const std::string& have) {
+                       return want == have || (want == "*" && have != "[]");
+                     })) {
         return true;
       }
     }

@@ -67,5 +67,15 @@ TEST(JsonRewriter, BlockLeavesBodyAndNamesTypes) {
   EXPECT_EQ(out->blocked_types[0], PiiType::kUsSsn);
 }
 
+TEST(JsonRewriter, WildcardSelectsEveryKeyOfAMap) {
+  auto out = JsonRewriter({"variables.*.properties.content"})
+                 .Rewrite(R"({"variables":{"a":{"properties":{"content":"mail jo@example.com"}},)"
+                          R"("b":{"properties":{"url":"jo@example.com"}}}})",
+                          TheScanner(), Policy{}, nullptr);
+  ASSERT_TRUE(out.ok());
+  EXPECT_EQ(out->body, R"({"variables":{"a":{"properties":{"content":"mail [EMAIL]"}},)"
+                       R"("b":{"properties":{"url":"jo@example.com"}}}})");
+}
+
 }  // namespace
 }  // namespace bulwark::privacy

@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "base/limit_rules.h"
 #include "base/cidr.h"
 #include "base/random.h"
 #include "base/status_macros.h"
@@ -45,8 +46,12 @@ absl::StatusOr<IssuedKey> CreateKey(Store& store, const MasterKey& master, const
     if (auto p = Cidr::Parse(c); !p.ok()) return p.status();
   }
   for (const std::string& r : spec.rates) {
-    ASSIGN_OR_RETURN(Rate rate, ParseRate(r));
-    k.rates.push_back(rate.ToString());
+    ASSIGN_OR_RETURN(RateRule rule, ParseRateRule(r));  // N/s ... or OPERATION=N/PERIOD
+    k.rates.push_back(rule.ToString());
+  }
+  for (const std::string& q : spec.quotas) {
+    ASSIGN_OR_RETURN(QuotaRule quota, ParseQuotaRule(q));
+    k.quotas.push_back(quota.ToString());
   }
   int64_t now = Now();
   if (!spec.expires_in.empty()) {
@@ -92,6 +97,7 @@ nlohmann::json KeyJson(const KeyRecord& k) {
       {"scopes", k.scopes},
       {"allow_ips", k.allow_ips},
       {"rates", k.rates},
+      {"quotas", k.quotas},
       {"status", status},
       {"created_at", FormatTime(k.created_at)},
       {"expires_at", time_or_null(k.expires_at)},

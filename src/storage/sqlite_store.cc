@@ -707,8 +707,10 @@ class SqliteStore final : public Store {
   absl::StatusOr<std::vector<ConsentRecord>> ReadConsents(const std::string& where,
                                                           const std::vector<std::string>& args)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-    std::string sql = "SELECT id, subject, purpose, provider, granted_at, revoked_at, evidence "
-                      "FROM consents WHERE " + where + " ORDER BY granted_at, id";
+    std::string sql =
+        "SELECT id, subject, purpose, provider, granted_at, revoked_at, evidence "
+        "FROM consents WHERE " +
+        where + " ORDER BY granted_at, id";
     Statement s(db_, sql.c_str());
     for (size_t i = 0; i < args.size(); ++i) s.Bind(static_cast<int>(i + 1), args[i]);
     std::vector<ConsentRecord> out;

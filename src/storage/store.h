@@ -105,7 +105,7 @@ struct SubjectKeyRecord {
 // under a random per-record key (`sealed_key`, itself sealed with a master-derived key)
 // when the request named no subject.
 struct PayloadRecord {
-  int64_t id = 0;  // assigned by the store
+  int64_t id = 0;       // assigned by the store
   std::string subject;  // "" when the request named no subject
   std::string request_id;
   std::string provider;
@@ -198,8 +198,7 @@ class Store {
   // Revokes the live consent for (subject, purpose, provider); NotFound if none is live.
   virtual absl::StatusOr<ConsentRecord> RevokeConsent(const std::string& subject,
                                                       const std::string& purpose,
-                                                      const std::string& provider,
-                                                      int64_t at) = 0;
+                                                      const std::string& provider, int64_t at) = 0;
   // Every consent of `subject` (live and revoked), oldest first.
   virtual absl::StatusOr<std::vector<ConsentRecord>> ListConsents(const std::string& subject) = 0;
   // Every live consent (for the access snapshot).

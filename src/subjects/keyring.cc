@@ -1,8 +1,7 @@
 #include "subjects/keyring.h"
 
-#include <sodium.h>
-
 #include <fmt/format.h>
+#include <sodium.h>
 
 #include "base/status_macros.h"
 
@@ -40,8 +39,7 @@ bool IsValidPurpose(std::string_view purpose) {
 
 absl::Status ValidatePurpose(std::string_view purpose) {
   if (IsValidPurpose(purpose)) return absl::OkStatus();
-  return absl::InvalidArgumentError(
-      "a purpose holds 1-64 letters, digits, '_', '.', ':' or '-'");
+  return absl::InvalidArgumentError("a purpose holds 1-64 letters, digits, '_', '.', ':' or '-'");
 }
 
 absl::Status ValidateSubject(std::string_view subject) {
@@ -86,8 +84,8 @@ absl::StatusOr<std::shared_ptr<const SubjectKey>> Keyring::Open(
 
 absl::StatusOr<std::shared_ptr<const SubjectKey>> Keyring::GetOrCreate(
     Store& store, const std::string& lookup) const {
-  ASSIGN_OR_RETURN(SubjectKeyRecord row,
-                   store.GetOrCreateSubjectKey(NewRecord(lookup, static_cast<int64_t>(time(nullptr)))));
+  ASSIGN_OR_RETURN(SubjectKeyRecord row, store.GetOrCreateSubjectKey(NewRecord(
+                                             lookup, static_cast<int64_t>(time(nullptr)))));
   return Open(row);
 }
 
@@ -116,8 +114,8 @@ absl::StatusOr<std::string> Keyring::OpenPayload(const SubjectKey* key,
                                                  const PayloadRecord& record) const {
   if (record.sealed_key.empty()) {
     if (key == nullptr) return absl::FailedPreconditionError("the subject's key is gone");
-    ASSIGN_OR_RETURN(Secret plain, bulwark::Open(key->payload_key(), record.sealed,
-                                                 PayloadAad(record)));
+    ASSIGN_OR_RETURN(Secret plain,
+                     bulwark::Open(key->payload_key(), record.sealed, PayloadAad(record)));
     return std::string(plain.Reveal());
   }
   ASSIGN_OR_RETURN(Secret one, bulwark::Open(payload_key_, record.sealed_key,

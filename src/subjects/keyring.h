@@ -83,8 +83,7 @@ class Keyring {
   // Seals / opens a payload body: under `key` when the record names a subject, else under
   // a random per-record key that is itself sealed with the master-derived payload key.
   void SealPayload(const SubjectKey* key, std::string_view body, PayloadRecord* record) const;
-  absl::StatusOr<std::string> OpenPayload(const SubjectKey* key,
-                                          const PayloadRecord& record) const;
+  absl::StatusOr<std::string> OpenPayload(const SubjectKey* key, const PayloadRecord& record) const;
 
  private:
   Secret lookup_key_;

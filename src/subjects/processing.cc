@@ -95,9 +95,8 @@ nlohmann::json ProcessingReport(const std::vector<audit::Record>& records, int64
 }
 
 std::string ProcessingTable(const nlohmann::json& report) {
-  std::vector<std::vector<std::string>> cells = {
-      {"PROVIDER", "PURPOSE", "REQUESTS", "PII TYPE", "SENT", "REDACTED", "PSEUDONYMISED",
-       "BLOCKED"}};
+  std::vector<std::vector<std::string>> cells = {{"PROVIDER", "PURPOSE", "REQUESTS", "PII TYPE",
+                                                  "SENT", "REDACTED", "PSEUDONYMISED", "BLOCKED"}};
   for (const auto& row : report["processing"]) {
     std::string provider = row["provider"].get<std::string>();
     std::string purpose = row["purpose"].get<std::string>();
@@ -120,9 +119,9 @@ std::string ProcessingTable(const nlohmann::json& report) {
   for (const auto& line : cells) {
     for (size_t i = 0; i < line.size(); ++i) width[i] = std::max(width[i], line[i].size());
   }
-  std::string out = fmt::format("Records of processing {} .. {}\n",
-                                report["since"].get<std::string>(),
-                                report["until"].get<std::string>());
+  std::string out =
+      fmt::format("Records of processing {} .. {}\n", report["since"].get<std::string>(),
+                  report["until"].get<std::string>());
   for (const auto& line : cells) {
     std::string text;
     for (size_t i = 0; i < line.size(); ++i) {

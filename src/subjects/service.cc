@@ -16,8 +16,8 @@ nlohmann::json ConsentJson(const ConsentRecord& c) {
   return {{"purpose", c.purpose},
           {"provider", c.provider},
           {"granted_at", Time(c.granted_at)},
-          {"revoked_at", c.revoked_at == 0 ? nlohmann::json(nullptr)
-                                           : nlohmann::json(Time(c.revoked_at))},
+          {"revoked_at",
+           c.revoked_at == 0 ? nlohmann::json(nullptr) : nlohmann::json(Time(c.revoked_at))},
           {"live", c.revoked_at == 0},
           {"evidence", c.evidence}};
 }
@@ -53,9 +53,9 @@ absl::StatusOr<Change> GrantConsent(Store& store, const Keyring& ring, const Con
   if (!request.provider.empty() && config.FindProvider(request.provider) == nullptr) {
     std::string known;
     for (const ProviderConfig& p : config.providers) known += (known.empty() ? "" : ", ") + p.name;
-    return absl::InvalidArgumentError(fmt::format(
-        "provider '{}' is not configured (configured: {})", request.provider,
-        known.empty() ? "none" : known));
+    return absl::InvalidArgumentError(
+        fmt::format("provider '{}' is not configured (configured: {})", request.provider,
+                    known.empty() ? "none" : known));
   }
   bool control = false;
   for (char c : request.evidence) control = control || (static_cast<unsigned char>(c) < 0x20);
@@ -125,8 +125,8 @@ absl::StatusOr<nlohmann::json> ExportSubject(Store& store, const Keyring& ring,
 
   ASSIGN_OR_RETURN(std::vector<PayloadRecord> payloads, store.ListPayloads(lookup));
   for (const PayloadRecord& p : payloads) {
-    nlohmann::json j = {{"request_id", p.request_id}, {"provider", p.provider},
-                        {"operation", p.operation},   {"direction", p.direction},
+    nlohmann::json j = {{"request_id", p.request_id},       {"provider", p.provider},
+                        {"operation", p.operation},         {"direction", p.direction},
                         {"created_at", Time(p.created_at)}, {"size", p.size},
                         {"truncated", p.truncated}};
     auto body = ring.OpenPayload(key.get(), p);

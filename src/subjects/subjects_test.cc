@@ -54,7 +54,8 @@ class SubjectsTest : public ::testing::Test {
 };
 
 TEST_F(SubjectsTest, StoreKeepsOnlyTheLookupHashNeverTheRawSubjectId) {
-  ASSERT_TRUE(GrantConsent(*store_, ring_, config_, Consent("alice@example.com", "video"), 10).ok());
+  ASSERT_TRUE(
+      GrantConsent(*store_, ring_, config_, Consent("alice@example.com", "video"), 10).ok());
   auto live = store_->ListLiveConsents().value();
   ASSERT_EQ(live.size(), 1u);
   EXPECT_EQ(live[0].subject, ring_.Lookup("alice@example.com"));
@@ -92,8 +93,9 @@ TEST_F(SubjectsTest, GrantRefusesBadInputAndUnconfiguredProviders) {
             absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(GrantConsent(*store_, ring_, config_, Consent("", "video"), 1).status().code(),
             absl::StatusCode::kInvalidArgument);
-  EXPECT_EQ(GrantConsent(*store_, ring_, config_, Consent("s1", "video", "acme"), 1).status().code(),
-            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(
+      GrantConsent(*store_, ring_, config_, Consent("s1", "video", "acme"), 1).status().code(),
+      absl::StatusCode::kInvalidArgument);
   ConsentRequest bad_evidence = Consent("s1", "video");
   bad_evidence.evidence = "line1\nline2";
   EXPECT_EQ(GrantConsent(*store_, ring_, config_, bad_evidence, 1).status().code(),

@@ -35,7 +35,9 @@ int64_t EstimateVideoSeconds(std::string_view body) {
   if (auto d = j.find("duration"); d != j.end() && d->is_number()) {
     double v = d->get<double>();
     if (std::isfinite(v) && v > 0) {
-      return std::min<int64_t>(kMaxSeconds, std::max<int64_t>(1, static_cast<int64_t>(std::ceil(v))));
+      // Clamp before converting: a huge double does not fit an int64_t.
+      if (v >= static_cast<double>(kMaxSeconds)) return kMaxSeconds;
+      return std::max<int64_t>(1, static_cast<int64_t>(std::ceil(v)));
     }
   }
   uint64_t chars = 0;
@@ -46,7 +48,8 @@ int64_t EstimateVideoSeconds(std::string_view body) {
 
 UnitAmounts EstimateCost(std::string_view billing_unit, std::string_view body) {
   UnitAmounts out = {{"requests", 1}};
-  if (billing_unit == "video_seconds") out.emplace_back("video_seconds", EstimateVideoSeconds(body));
+  if (billing_unit == "video_seconds")
+    out.emplace_back("video_seconds", EstimateVideoSeconds(body));
   return out;
 }
 

@@ -109,8 +109,8 @@ CircuitBreaker::State CircuitBreaker::state(Clock::time_point now) const {
 
 int64_t CircuitBreaker::RetryAfterSeconds(Clock::time_point now) const {
   std::lock_guard<std::mutex> lock(mu_);
-  auto left = std::chrono::duration_cast<std::chrono::milliseconds>(opened_at_ +
-                                                                    options_.cooldown - now);
+  auto left =
+      std::chrono::duration_cast<std::chrono::milliseconds>(opened_at_ + options_.cooldown - now);
   int64_t s = (left.count() + 999) / 1000;
   return s < 1 ? 1 : s;
 }

@@ -13,8 +13,14 @@
 #include <cstdint>
 #include <functional>
 #include <mutex>
+#include <string_view>
 
 namespace bulwark::traffic {
+
+struct BreakerOptions {
+  uint64_t failure_threshold = 10;  // 0 = never opens
+  std::chrono::steady_clock::duration cooldown = std::chrono::seconds(10);
+};
 
 class CircuitBreaker {
  public:
@@ -22,10 +28,7 @@ class CircuitBreaker {
   enum class State { kClosed = 0, kOpen = 1, kHalfOpen = 2 };
   enum class Admission { kAllowed, kProbe, kRefused };
 
-  struct Options {
-    uint64_t failure_threshold = 10;  // 0 = never opens
-    Clock::duration cooldown = std::chrono::seconds(10);
-  };
+  using Options = BreakerOptions;
 
   explicit CircuitBreaker(Options options = {}) : options_(options) {}
 

@@ -18,6 +18,7 @@
 #include <memory>
 #include <mutex>
 #include <utility>  // std::exchange, used by asio/awaitable.hpp
+#include <vector>
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -38,8 +39,7 @@ class ConcurrencyGate : public std::enable_shared_from_this<ConcurrencyGate> {
     Permit() = default;
     Permit(std::shared_ptr<ConcurrencyGate> gate, Outcome outcome)
         : gate_(std::move(gate)), outcome_(outcome) {}
-    Permit(Permit&& other) noexcept
-        : gate_(std::move(other.gate_)), outcome_(other.outcome_) {}
+    Permit(Permit&& other) noexcept : gate_(std::move(other.gate_)), outcome_(other.outcome_) {}
     Permit& operator=(Permit&& other) noexcept;
     Permit(const Permit&) = delete;
     Permit& operator=(const Permit&) = delete;

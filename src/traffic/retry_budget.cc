@@ -9,8 +9,7 @@ void RetryBudget::Reconfigure(double ratio, uint64_t min_per_second) {
 }
 
 RetryBudget::Bucket& RetryBudget::Current(Clock::time_point now) {
-  int64_t second =
-      std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count();
+  int64_t second = std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count();
   Bucket& b = buckets_[static_cast<size_t>(second % kWindowSeconds)];
   if (b.second != second) b = Bucket{second, 0, 0};
   return b;

@@ -11,8 +11,8 @@ TrafficControl::TrafficControl(Store* store, Metrics* metrics)
 TrafficControl::~TrafficControl() = default;
 
 absl::StatusOr<std::unique_ptr<TrafficControl>> TrafficControl::Create(const Config& config,
-                                                                        Store* store,
-                                                                        Metrics* metrics) {
+                                                                       Store* store,
+                                                                       Metrics* metrics) {
   std::unique_ptr<TrafficControl> t(new TrafficControl(store, metrics));
   for (const ProviderConfig& p : config.providers) {
     auto pt = std::make_unique<ProviderTraffic>(p.name);

@@ -46,8 +46,8 @@ std::string MonthPeriod(std::chrono::system_clock::time_point t) {
   return fmt::format("{:04}-{:02}", tm.tm_year + 1900, tm.tm_mon + 1);
 }
 
-std::string UsageLedger::CellKey(std::string_view scope, std::string_view id,
-                                 std::string_view unit, std::string_view period) {
+std::string UsageLedger::CellKey(std::string_view scope, std::string_view id, std::string_view unit,
+                                 std::string_view period) {
   std::string k;
   k.reserve(scope.size() + id.size() + unit.size() + period.size() + 3);
   k.append(scope).push_back(kSep);

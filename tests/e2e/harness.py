@@ -31,6 +31,11 @@ VENDOR_SECRETS = {
 }
 
 
+# Every PII type of the contract (providers.X.accepts).
+ALL_PII_TYPES = ("EMAIL", "PHONE", "CREDIT_CARD", "IBAN", "US_SSN", "IP_ADDRESS", "API_KEY",
+                 "URL_WITH_CREDENTIALS", "DATE_OF_BIRTH", "PERSON", "POSTAL_ADDRESS")
+
+
 def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind(("127.0.0.1", 0))
@@ -123,7 +128,8 @@ class Gateway:
     """One `bulwark serve` in its own folder, configured by the test.
 
     providers: {"heygen": {"base_url": ..., ...}, ...}; `secret` defaults to the table name
-    and `pii` to "allow" so that these tests see bytes unchanged unless they say otherwise.
+    and `pii` to "allow" (with `accepts` listing every PII type) so that these tests see
+    bytes unchanged unless they say otherwise.
     """
 
     def __init__(self, providers: Dict[str, Dict], server: Optional[Dict] = None,
@@ -167,7 +173,12 @@ class Gateway:
         for name, values in self.extra_tables.items():
             text += toml_table(name, values)
         for name, values in self.providers.items():
-            table = {"secret": name, "pii": "allow"}
+            # pii = "allow" only sends a type the vendor `accepts` (issue 5, default none):
+            # accept every type so that allow means allow-all here.
+            # Object ownership (issue 3) is on by default; these tests poll made-up video
+            # ids, so it is off unless a test turns it on (test_ownership, test_sandbox_flow).
+            table = {"secret": name, "pii": "allow", "accepts": list(ALL_PII_TYPES),
+                     "ownership": False}
             table.update(values)
             text += toml_table(f"providers.{name}", table)
         with open(self.config_path, "w") as f:

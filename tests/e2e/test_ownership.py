@@ -21,7 +21,8 @@ class OwnershipTest(ContractAssertions, unittest.TestCase):
         port = free_port()
         cls.sandbox = start_sandbox(port)
         cls.sandbox_url = f"http://127.0.0.1:{port}"
-        cls.gateway = Gateway({"heygen": {"base_url": cls.sandbox_url + "/heygen"}},
+        cls.gateway = Gateway({"heygen": {"base_url": cls.sandbox_url + "/heygen",
+                                          "ownership": True}},
                               secrets={"heygen": HEYGEN_KEY}).start()
         cls.acme = cls.key_for("acme")
         cls.acme_second = cls.key_for("acme")

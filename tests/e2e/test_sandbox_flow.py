@@ -37,7 +37,7 @@ class SandboxFlowTest(ContractAssertions, unittest.TestCase):
         cls.sandbox = start_sandbox(port)
         url = f"http://127.0.0.1:{port}"
         cls.gateway = Gateway(
-            {"heygen": {"base_url": url + "/heygen", "pii": "redact"},
+            {"heygen": {"base_url": url + "/heygen", "pii": "redact", "ownership": True},
              "writesonic": {"base_url": url + "/writesonic", "pii": "redact"},
              "misconfigured": {"profile": "heygen", "base_url": url + "/heygen",
                                "secret": "wrong-heygen"}},
@@ -111,20 +111,25 @@ class SandboxFlowTest(ContractAssertions, unittest.TestCase):
         self.assertNotIn(b"not-the-sandbox-key", response.body)
 
     def test_replacing_the_vendor_key_with_a_wrong_one_reaches_the_running_gateway(self):
-        status_path = "/heygen/v1/video_status.get?video_id=0123"
+        # An avatar listing is harmless to repeat (a generate would make videos).
+        list_path = "/heygen/v2/avatars"
+        _, key = self.gateway.create_key(["heygen:avatars.list"])
+        self.gateway.wait_for_key(key)
+
+        def call():
+            return self.gateway.request("GET", list_path, headers=bearer(key))
         try:
             self.gateway.cli("secrets", "set", "heygen", stdin="a-wrong-key\n")
             deadline = time.monotonic() + 3
-            response = self.call("GET", status_path)
+            response = call()
             while response.status != 502 and time.monotonic() < deadline:
                 time.sleep(0.05)
-                response = self.call("GET", status_path)
+                response = call()
             self.assertContractError(response, 502, "upstream_auth_failed")
         finally:
             self.gateway.cli("secrets", "set", "heygen", stdin=HEYGEN_KEY + "\n")
             deadline = time.monotonic() + 3
-            while (self.call("GET", status_path).status == 502
-                   and time.monotonic() < deadline):
+            while call().status == 502 and time.monotonic() < deadline:
                 time.sleep(0.05)
 
 

@@ -8,7 +8,9 @@
 
 namespace bulwark {
 
-RetentionJob::RetentionJob(Store& store, const Config& config) : store_(store), config_(config) {
+RetentionJob::RetentionJob(Store& store, const Config& config,
+                           std::function<void(const nlohmann::json& summary)> on_purged)
+    : store_(store), config_(config), on_purged_(std::move(on_purged)) {
   thread_ = std::thread([this] { Loop(); });
 }
 
@@ -32,6 +34,7 @@ void RetentionJob::Loop() {
                    summary.status().ToString());
     } else if ((*summary)["deleted"].get<int64_t>() > 0) {
       spdlog::info("payload retention: {}", summary->dump());
+      if (on_purged_) on_purged_(*summary);
     }
     lock.lock();
   }

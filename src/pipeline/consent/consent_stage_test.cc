@@ -73,8 +73,8 @@ TEST_F(ConsentStageTest, RequiredConsentWithoutSubjectIsRefused) {
 
 TEST_F(ConsentStageTest, RequiredConsentWithoutLiveGrantIsRefused) {
   providers_["heygen"].require_consent = "personalized_video";
-  Grant("u1", "marketing");            // another purpose
-  Grant("u2", "personalized_video");   // another subject
+  Grant("u1", "marketing");                                 // another purpose
+  Grant("u2", "personalized_video");                        // another subject
   auto ctx = Context(kHeygen, "u1", "personalized_video");  // the header grants nothing
   EXPECT_EQ(stage_.Run(ctx), Stage::kStop);
   EXPECT_EQ(ctx.refusal, ApiError::kConsentRequired);
@@ -109,8 +109,7 @@ TEST_F(ConsentStageTest, ConsentedPurposesForThisProviderAreOnTheContext) {
   Grant("u1", "analytics", "heygen");  // listed once
   auto ctx = Context(kHeygen, "u1");
   EXPECT_EQ(stage_.Run(ctx), Stage::kContinue);
-  EXPECT_EQ(ctx.consented_purposes,
-            (std::vector<std::string>{"personalized_video", "analytics"}));
+  EXPECT_EQ(ctx.consented_purposes, (std::vector<std::string>{"personalized_video", "analytics"}));
   auto nobody = Context(kHeygen);
   stage_.Run(nobody);
   EXPECT_TRUE(nobody.consented_purposes.empty());

@@ -9,6 +9,7 @@
 #include <sodium.h>
 
 #include "config/config.h"
+#include "pipeline/forward/sse_relay.h"
 
 namespace bulwark {
 
@@ -77,6 +78,18 @@ void ReplaceAll(std::string& text, std::string_view needle, std::string_view wit
     text.replace(pos, needle.size(), with);
     pos += with.size();
   }
+}
+
+// A random (version 4) UUID from libsodium's CSPRNG.
+std::string NewIdempotencyKey() {
+  unsigned char b[16];
+  randombytes_buf(b, sizeof(b));
+  b[6] = static_cast<unsigned char>((b[6] & 0x0f) | 0x40);
+  b[8] = static_cast<unsigned char>((b[8] & 0x3f) | 0x80);
+  return fmt::format("{:02x}{:02x}{:02x}{:02x}-{:02x}{:02x}-{:02x}{:02x}-{:02x}{:02x}-"
+                     "{:02x}{:02x}{:02x}{:02x}{:02x}{:02x}",
+                     b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11],
+                     b[12], b[13], b[14], b[15]);
 }
 
 bool IsIdempotent(std::string_view method) {
@@ -153,16 +166,77 @@ asio::awaitable<http::Response> Forwarder::Forward(RequestContext& ctx, double* 
   if (ctx.request.head.has_query) req.target += "?" + ctx.request.head.query;
   req.headers = UpstreamHeaders(ctx.request, *route.profile, vendor_key);
   req.body = std::move(ctx.request.body);  // not read again; its size is ctx.bytes_in
+  // Issue 4: a create the profile marks gets an Idempotency-Key when the client sent none,
+  // the same on every retry, so that a retried POST can never bill a second video.
+  bool has_idempotency_key = ctx.request.head.Find("idempotency-key") != nullptr;
+  if (!has_idempotency_key && ctx.operation != nullptr && ctx.operation->inject_idempotency_key) {
+    req.headers.push_back({"Idempotency-Key", NewIdempotencyKey()});
+    has_idempotency_key = true;
+  }
 
   upstream::CallOptions options;
   options.connect_timeout = route.config->connect_timeout;
   options.response_timeout = route.config->timeout;
   options.max_response = route.config->max_response;
+  // A successful server-sent-events answer is relayed as it arrives (SseRelay).
+  options.stream_if = [](int status, const std::vector<http::Header>& headers) {
+    if (status < 200 || status >= 300) return false;
+    for (const http::Header& h : headers) {
+      if (!EqualsIgnoreCase(h.name, "content-type")) continue;
+      std::string_view v = h.value;
+      v = v.substr(0, v.find(';'));
+      while (!v.empty() && v.back() == ' ') v.remove_suffix(1);
+      return EqualsIgnoreCase(v, "text/event-stream");
+    }
+    return false;
+  };
 
-  const bool idempotent = IsIdempotent(req.method) || ctx.request.head.Find("idempotency-key");
+  const bool idempotent = IsIdempotent(req.method) || has_idempotency_key;
   asio::steady_timer timer(co_await asio::this_coro::executor);
+
+  // Issue 4: an open breaker answers at once; then a slot of the provider's concurrency
+  // limit (waiting in its bounded queue without blocking the loop); retries come out of
+  // the provider's retry budget.
+  traffic::ProviderTraffic* provider_traffic = ctx.traffic;
+  if (provider_traffic != nullptr &&
+      provider_traffic->breaker.state(std::chrono::steady_clock::now()) ==
+          traffic::CircuitBreaker::State::kOpen) {
+    ctx.retry_after = provider_traffic->breaker.RetryAfterSeconds(std::chrono::steady_clock::now());
+    ctx.error_detail = "circuit breaker open after repeated vendor failures";
+    ctx.Reject(ApiError::kUpstreamUnavailable, "upstream.circuit_open");
+    co_return http::Response{};
+  }
+  traffic::ConcurrencyGate::Permit permit;
+  if (provider_traffic != nullptr) {
+    permit = co_await provider_traffic->gate->Acquire();
+    if (!permit.ok()) {
+      bool full = permit.outcome() == traffic::ConcurrencyGate::Outcome::kQueueFull;
+      metrics_.RecordQueue(route.name, full ? "queue_full" : "timed_out");
+      ctx.retry_after = 1;
+      ctx.error_detail = full ? "provider concurrency limit reached and its queue is full"
+                              : "provider concurrency limit reached; no slot freed in time";
+      ctx.Reject(ApiError::kUpstreamUnavailable,
+                 full ? "upstream.concurrency_queue_full" : "upstream.concurrency_timeout");
+      co_return http::Response{};
+    }
+    provider_traffic->budget.RecordRequest(std::chrono::steady_clock::now());
+  }
+  auto budget_allows_retry = [&]() {
+    if (provider_traffic == nullptr) return true;
+    bool ok = provider_traffic->budget.TryRetry(std::chrono::steady_clock::now());
+    metrics_.RecordRetry(route.name, ok ? "retried" : "budget_exhausted");
+    return ok;
+  };
+
   for (int attempt = 0;; ++attempt) {
     auto t0 = std::chrono::steady_clock::now();
+    if (provider_traffic != nullptr &&
+        provider_traffic->breaker.Admit(t0) == traffic::CircuitBreaker::Admission::kRefused) {
+      ctx.retry_after = provider_traffic->breaker.RetryAfterSeconds(t0);
+      ctx.error_detail = "circuit breaker open after repeated vendor failures";
+      ctx.Reject(ApiError::kUpstreamUnavailable, "upstream.circuit_open");
+      co_return http::Response{};
+    }
     absl::StatusOr<upstream::UpstreamResponse> result =
         co_await client->Send(route.endpoint, req, options);
     double ms =
@@ -179,7 +253,9 @@ asio::awaitable<http::Response> Forwarder::Forward(RequestContext& ctx, double* 
                                                : code == absl::StatusCode::kUnavailable
                                                    ? "connect"
                                                    : "protocol");
-      if (can_retry && idempotent && (timeout || code == absl::StatusCode::kUnavailable)) {
+      if (provider_traffic != nullptr) provider_traffic->breaker.RecordFailure(std::chrono::steady_clock::now());
+      if (can_retry && idempotent && (timeout || code == absl::StatusCode::kUnavailable) &&
+          budget_allows_retry()) {
         timer.expires_after(wait);
         co_await timer.async_wait(asio::use_awaitable);
         continue;
@@ -195,6 +271,13 @@ asio::awaitable<http::Response> Forwarder::Forward(RequestContext& ctx, double* 
     }
 
     upstream::UpstreamResponse& up = *result;
+    if (provider_traffic != nullptr) {
+      if (up.status >= 500) {
+        provider_traffic->breaker.RecordFailure(std::chrono::steady_clock::now());
+      } else {
+        provider_traffic->breaker.RecordSuccess();  // the vendor answered (429 too: it is up)
+      }
+    }
     if (up.status == 429) {
       std::optional<int64_t> after = RetryAfterSeconds(up.headers);
       metrics_.RecordUpstreamError(route.name, "rate_limited");
@@ -203,7 +286,7 @@ asio::awaitable<http::Response> Forwarder::Forward(RequestContext& ctx, double* 
         ctx.Reject(ApiError::kRateLimited, "upstream.rate_limited");
         co_return http::Response{};
       }
-      if (can_retry) {
+      if (can_retry && budget_allows_retry()) {
         timer.expires_after(after ? std::chrono::milliseconds(*after * 1000) : wait);
         co_await timer.async_wait(asio::use_awaitable);
         continue;
@@ -214,7 +297,7 @@ asio::awaitable<http::Response> Forwarder::Forward(RequestContext& ctx, double* 
     }
     if (up.status >= 500) {
       metrics_.RecordUpstreamError(route.name, "5xx");
-      if (can_retry && idempotent) {
+      if (can_retry && idempotent && budget_allows_retry()) {
         timer.expires_after(wait);
         co_await timer.async_wait(asio::use_awaitable);
         continue;
@@ -230,6 +313,9 @@ asio::awaitable<http::Response> Forwarder::Forward(RequestContext& ctx, double* 
 
     http::Response response;
     response.status = up.status;
+    // Issue 4: the vendor accepted the call, so its quota reservation becomes usage; a
+    // refused call (4xx) is released when the context ends.
+    if (ctx.quota && up.status < 400) ctx.quota->Commit();
     std::vector<std::string> hop_by_hop = ConnectionNamed(up.headers);
     for (http::Header& h : up.headers) {
       bool named = false;
@@ -240,6 +326,12 @@ asio::awaitable<http::Response> Forwarder::Forward(RequestContext& ctx, double* 
       } else if (!InList(h.name, kResponseDropped)) {
         response.headers.push_back(std::move(h));
       }
+    }
+    if (up.body_reader) {
+      ScrubSecret(response, vendor_key);  // the headers; the body as it streams
+      response.stream = std::make_shared<SseRelay>(std::move(up.body_reader), ctx.snapshot,
+                                                   vendor_key, std::move(ctx.pseudonyms));
+      co_return response;
     }
     response.body = std::move(up.body);
     ScrubSecret(response, vendor_key);

@@ -66,6 +66,7 @@ absl::StatusOr<std::optional<std::string>> RequestObjectId(const http::RequestHe
 
 Stage::Result OwnershipStage::Run(RequestContext& ctx) {
   if (ctx.route == nullptr || ctx.operation == nullptr || !ctx.key) return kContinue;
+  if (!ctx.route->config->ownership) return kContinue;
   for (const ResourceRule* rule :
        FindResourceRules(ctx.route->profile->name, ctx.operation->name)) {
     if (rule->role != ResourceRole::kUses) continue;
@@ -87,6 +88,7 @@ Stage::Result OwnershipStage::Run(RequestContext& ctx) {
 
 bool ApplyOwnership(const RequestContext& ctx, OwnershipIndex& index, http::Response& response) {
   if (ctx.route == nullptr || ctx.operation == nullptr || !ctx.key) return true;
+  if (!ctx.route->config->ownership) return true;
   if (response.status < 200 || response.status > 299) return true;
   auto rules = FindResourceRules(ctx.route->profile->name, ctx.operation->name);
   if (rules.empty()) return true;

@@ -46,6 +46,8 @@ class OwnershipTest : public ::testing::Test {
     }
     auto ctx = std::make_unique<RequestContext>(request_, snapshot_);
     ResolveProvider(routes_, request_.head.path, *ctx);
+    RouteStage route;
+    EXPECT_EQ(route.Run(*ctx), Stage::kContinue) << target;
     auto key = std::make_shared<KeyEntry>();
     key->record.id = "key_" + tenant;
     key->record.tenant = tenant;

@@ -25,6 +25,10 @@ class PiiStageTest : public ::testing::Test {
     request_.body = std::move(body);
     ctx_ = std::make_unique<RequestContext>(request_, std::make_shared<AccessSnapshot>());
     ctx_->route = &route_;
+    if (!subject.empty()) {  // as the gateway's subject resolver does: the subject's own key
+      ctx_->subject_key =
+          std::make_shared<const subjects::SubjectKey>(Secret(subject + std::string(32, 'k')));
+    }
     ctx_->operation = MatchOperation(*route_.profile, method, path);
     ctx_->operation_name = ctx_->operation ? std::string(ctx_->operation->name) : "passthrough";
     // The stage is built from the provider's configuration, as Gateway::Create does.

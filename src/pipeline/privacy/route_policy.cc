@@ -108,4 +108,32 @@ PrivacyModes RoutePrivacy::ModesFor(std::string_view operation) const {
   return modes;
 }
 
+std::vector<std::string> UnacceptedTypeWarnings(const ProviderConfig& config) {
+  std::vector<std::string> out;
+  auto compiled = RoutePrivacy::Compile(
+      config, FindProfile(config.profile.empty() ? config.name : config.profile));
+  if (!compiled.ok()) {
+    out.push_back(std::string(compiled.status().message()));
+    return out;
+  }
+  auto describe = [&](const privacy::PolicyRule& rule, const std::string& where) {
+    std::vector<privacy::PiiType> types;
+    if (!privacy::AllowsUnaccepted(compiled->provider(), rule, &types)) return;
+    std::string names;
+    for (privacy::PiiType t : types) {
+      names += fmt::format("{}{}", names.empty() ? "" : ", ", privacy::PiiTypeName(t));
+    }
+    out.push_back(fmt::format(
+        "{} allows {} but providers.{}.accepts does not list {}: they are redacted instead", where,
+        names, config.name, types.size() == 1 ? "it" : "them"));
+  };
+  describe(compiled->provider().rule, fmt::format("providers.{}", config.name));
+  for (const auto& [name, rule] : config.operations) {
+    if (const privacy::PolicyRule* r = compiled->RuleFor(name)) {
+      describe(*r, fmt::format("providers.{}.operations.\"{}\"", config.name, name));
+    }
+  }
+  return out;
+}
+
 }  // namespace bulwark

@@ -16,6 +16,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "config/config.h"
@@ -50,5 +51,11 @@ class RoutePrivacy {
   Level provider_level_;
   std::map<std::string, Level, std::less<>> operations_;
 };
+
+// For `bulwark check`: one message per policy level (the provider's, each operation's)
+// that allows or unlocks a PII type the provider does not accept (`accepts`); such types
+// are redacted instead, which is safe but probably not what the policy's author meant.
+// A policy that does not compile yields its error message.
+std::vector<std::string> UnacceptedTypeWarnings(const ProviderConfig& config);
 
 }  // namespace bulwark

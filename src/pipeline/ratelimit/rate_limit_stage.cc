@@ -30,10 +30,11 @@ Stage::Result RateLimitStage::Run(RequestContext& ctx) {
     traffic::UsageLedger::Subject subject{key.record.id, key.record.tenant, &key.quotas,
                                           tenant == tenants->end() ? nullptr : &tenant->second};
     traffic::UsageLedger::Refusal refusal;
-    auto reservation = traffic_->usage().TryReserve(subject, cost,
-                                                    std::chrono::system_clock::now(), &refusal);
+    auto reservation =
+        traffic_->usage().TryReserve(subject, cost, std::chrono::system_clock::now(), &refusal);
     if (reservation == nullptr) {
       ctx.retry_after = refusal.retry_after_seconds;
+      ctx.error_detail = fmt::format("{} quota {}", refusal.scope, refusal.rule.ToString());
       ctx.Reject(ApiError::kQuotaExceeded,
                  refusal.scope == "tenant" ? "quota.tenant" : "quota.key");
       if (Metrics* m = traffic_->metrics()) m->RecordLimitRefusal("quota");
