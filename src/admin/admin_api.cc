@@ -6,6 +6,7 @@
 #include <spdlog/spdlog.h>
 
 #include "admin/audit_resource.h"
+#include "admin/incident_resource.h"
 #include "admin/privacy_resources.h"
 #include "base/api_error.h"
 #include "base/random.h"
@@ -290,6 +291,10 @@ http::Response AdminApi::Route(const http::Request& request, const AdminTokenRec
     return Error(ApiError::kNotFound, id);
   }
   // Consents and data subjects (issue 6): roles, audit and routes in privacy_resources.h.
+  // Incident response (issue 7): freeze, thaw, list; in incident_resource.h.
+  if (resource == "incidents") {
+    return IncidentResource(request, seg, token.role, token.id, id, store_, changed);
+  }
   if (resource == "consents" || resource == "subjects") {
     return PrivacyResource(request, seg, token.role, id, store_, master_, config_, changed);
   }

@@ -1,7 +1,5 @@
 #include "alerts/dispatcher.h"
 
-#include <sodium.h>
-
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/post.hpp>
@@ -9,6 +7,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <fmt/format.h>
+#include <sodium.h>
 #include <spdlog/spdlog.h>
 
 #include "alerts/signature.h"
@@ -41,9 +40,9 @@ absl::StatusOr<std::unique_ptr<Dispatcher>> Dispatcher::Create(DispatcherDeps de
     for (const std::string& url : slack ? c.slack_webhooks : c.webhooks) {
       auto endpoint = upstream::ParseBaseUrl(url);
       if (!endpoint.ok()) {
-        return absl::InvalidArgumentError(fmt::format(
-            "alerts.{}: {}", slack ? "slack_webhooks" : "webhooks",
-            std::string(endpoint.status().message())));
+        return absl::InvalidArgumentError(fmt::format("alerts.{}: {}",
+                                                      slack ? "slack_webhooks" : "webhooks",
+                                                      std::string(endpoint.status().message())));
       }
       d->targets_.push_back({*endpoint, slack});
     }
@@ -148,14 +147,13 @@ nlohmann::json Dispatcher::AlertJson(const anomaly::Alert& a, const std::string&
 }
 
 nlohmann::json Dispatcher::SlackJson(const nlohmann::json& alert) {
-  return {{"text", fmt::format("bulwark alert *{}* ({}) on {} {}: {}. Response: {}. Alert {} at {}.",
-                               alert["rule"].get<std::string>(),
-                               alert["severity"].get<std::string>(),
-                               alert["subject"]["kind"].get<std::string>(),
-                               alert["subject"]["id"].get<std::string>(),
-                               alert["summary"].get<std::string>(),
-                               alert["response"].get<std::string>(),
-                               alert["id"].get<std::string>(), alert["time"].get<std::string>())}};
+  return {{"text",
+           fmt::format("bulwark alert *{}* ({}) on {} {}: {}. Response: {}. Alert {} at {}.",
+                       alert["rule"].get<std::string>(), alert["severity"].get<std::string>(),
+                       alert["subject"]["kind"].get<std::string>(),
+                       alert["subject"]["id"].get<std::string>(),
+                       alert["summary"].get<std::string>(), alert["response"].get<std::string>(),
+                       alert["id"].get<std::string>(), alert["time"].get<std::string>())}};
 }
 
 void Dispatcher::Handle(anomaly::Alert alert) {
@@ -182,17 +180,18 @@ asio::awaitable<void> Dispatcher::Deliver(Target target, std::string body, std::
   options.connect_timeout = std::chrono::duration_cast<std::chrono::milliseconds>(c.timeout);
   options.response_timeout = options.connect_timeout;
   options.max_response = 64 * 1024;
-  std::string where = fmt::format("{}://{}:{}{}", target.endpoint.tls ? "https" : "http",
-                                  target.endpoint.host, target.endpoint.port,
-                                  target.endpoint.base_path.empty() ? "" : "/...");
+  std::string where =
+      fmt::format("{}://{}:{}{}", target.endpoint.tls ? "https" : "http", target.endpoint.host,
+                  target.endpoint.port, target.endpoint.base_path.empty() ? "" : "/...");
   const std::string_view kind = target.slack ? "slack" : "webhook";
   for (uint64_t attempt = 1; attempt <= c.max_attempts; ++attempt) {
     auto snap = deps_.snapshots->Current();
     auto key = snap->secrets.find(c.signing_secret);
     if (key == snap->secrets.end()) {
-      spdlog::error("alert {} not sent to {}: the signing secret '{}' is not set (`bulwark secrets "
-                    "set {}`)",
-                    id, where, c.signing_secret, c.signing_secret);
+      spdlog::error(
+          "alert {} not sent to {}: the signing secret '{}' is not set (`bulwark secrets "
+          "set {}`)",
+          id, where, c.signing_secret, c.signing_secret);
       if (deps_.metrics) deps_.metrics->RecordAlertDelivery(kind, "unsigned_skipped");
       co_return;
     }

@@ -1,11 +1,10 @@
 #include "alerts/signature.h"
 
-#include <sodium.h>
-
 #include <charconv>
 #include <cstdlib>
 
 #include <fmt/format.h>
+#include <sodium.h>
 
 namespace bulwark::alerts {
 namespace {
@@ -33,8 +32,8 @@ std::string SignatureHeaderValue(const Secret& key, int64_t unix_time, std::stri
   return fmt::format("t={},v1={}", unix_time, Hmac(key, unix_time, body));
 }
 
-bool VerifySignature(const Secret& key, std::string_view header, std::string_view body,
-                     int64_t now, int64_t tolerance_seconds) {
+bool VerifySignature(const Secret& key, std::string_view header, std::string_view body, int64_t now,
+                     int64_t tolerance_seconds) {
   if (header.size() > 200 || header.substr(0, 2) != "t=") return false;
   size_t comma = header.find(",v1=");
   if (comma == std::string_view::npos) return false;

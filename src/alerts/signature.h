@@ -23,7 +23,7 @@ std::string SignatureHeaderValue(const Secret& key, int64_t unix_time, std::stri
 
 // True when `header` is a valid signature of `body` under `key`, made within `tolerance`
 // seconds of `now`.
-bool VerifySignature(const Secret& key, std::string_view header, std::string_view body,
-                     int64_t now, int64_t tolerance_seconds = 300);
+bool VerifySignature(const Secret& key, std::string_view header, std::string_view body, int64_t now,
+                     int64_t tolerance_seconds = 300);
 
 }  // namespace bulwark::alerts

@@ -10,7 +10,8 @@ namespace {
 
 TEST(SignatureTest, KnownAnswer) {
   // Computed independently with Python:
-  //   python3 -c 'import hmac,hashlib;print(hmac.new(b"key",b"1700000000.{}",hashlib.sha256).hexdigest())'
+  //   python3 -c 'import
+  //   hmac,hashlib;print(hmac.new(b"key",b"1700000000.{}",hashlib.sha256).hexdigest())'
   EXPECT_EQ(SignatureHeaderValue(Secret(std::string("key")), 1700000000, "{}"),
             "t=1700000000,v1=9d713ed406bb7076d4123f0dc2c39d2df5c654ed4b0cd56b52c8b4c940bd63ae");
 }
@@ -26,8 +27,8 @@ TEST(SignatureTest, RefusesTamperingReplayAndWrongKeys) {
   Secret key(std::string("whsec_0123456789abcdef"));
   std::string body = R"({"rule":"rate_spike"})";
   std::string header = SignatureHeaderValue(key, 1700000000, body);
-  EXPECT_FALSE(VerifySignature(key, header, body + " ", 1700000000));             // body changed
-  EXPECT_FALSE(VerifySignature(key, header, body, 1700000000 + 301));             // too old
+  EXPECT_FALSE(VerifySignature(key, header, body + " ", 1700000000));  // body changed
+  EXPECT_FALSE(VerifySignature(key, header, body, 1700000000 + 301));  // too old
   EXPECT_FALSE(VerifySignature(Secret(std::string("other")), header, body, 1700000000));
   std::string moved = header;
   moved.replace(2, 10, "1700000001");  // the timestamp is signed too

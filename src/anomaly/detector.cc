@@ -1,11 +1,11 @@
 #include "anomaly/detector.h"
 
-#include <arpa/inet.h>
-
 #include <algorithm>
 #include <cmath>
 
 #include <fmt/format.h>
+
+#include <arpa/inet.h>
 
 namespace bulwark::anomaly {
 namespace {
@@ -132,8 +132,8 @@ void Detector::ObserveKey(const Event& e, int64_t index, std::vector<Alert>* out
           a.key_id = std::string(e.key_id);
           a.tenant = std::string(e.tenant);
           a.observed = 1;
-          a.summary = fmt::format("key {} used from network {}, never seen for it before",
-                                  e.key_id, net);
+          a.summary =
+              fmt::format("key {} used from network {}, never seen for it before", e.key_id, net);
           a.subject = std::string(e.key_id);
           out->push_back(std::move(a));
         }
@@ -153,9 +153,9 @@ void Detector::ObserveTenant(const Event& e, int64_t index, std::vector<Alert>* 
                                 static_cast<double>(r.factor) * std::max(t.units.baseline(), 1.0));
     Alert a = Make(r, "spend_acceleration", "tenant", std::string(e.tenant), &t.units, threshold);
     a.tenant = std::string(e.tenant);
-    a.summary = fmt::format(
-        "tenant {} spent {} units in one interval (baseline {:.1f}, threshold {:.0f})", e.tenant,
-        t.units.count(), t.units.baseline(), threshold);
+    a.summary =
+        fmt::format("tenant {} spent {} units in one interval (baseline {:.1f}, threshold {:.0f})",
+                    e.tenant, t.units.count(), t.units.baseline(), threshold);
     out->push_back(std::move(a));
   }
 }
@@ -188,7 +188,8 @@ void Detector::ObserveAddress(const Event& e, int64_t index, std::vector<Alert>*
       Series& s = it->second.auth_failures;
       s.Add(index, 1);
       if (burst(s)) {
-        Alert a = Make(r, "auth_failures", "address", std::string(e.client_ip), &s, static_cast<double>(r.min));
+        Alert a = Make(r, "auth_failures", "address", std::string(e.client_ip), &s,
+                       static_cast<double>(r.min));
         a.summary = fmt::format("{} authentication failures from {} in one interval", s.count(),
                                 e.client_ip);
         out->push_back(std::move(a));
@@ -203,7 +204,8 @@ void Detector::ObserveAddress(const Event& e, int64_t index, std::vector<Alert>*
     Series& s = it->second.auth_failures;
     s.Add(index, 1);
     if (burst(s)) {
-      Alert a = Make(r, "auth_failures", "key", std::string(e.failed_key_id), &s, static_cast<double>(r.min));
+      Alert a = Make(r, "auth_failures", "key", std::string(e.failed_key_id), &s,
+                     static_cast<double>(r.min));
       a.key_id = std::string(e.failed_key_id);
       a.summary = fmt::format("{} refused authentications against key {} in one interval",
                               s.count(), e.failed_key_id);

@@ -125,8 +125,8 @@ class Detector {
   Stripe& StripeFor(std::string_view subject);
   // Baseline rule: true (and marks the series) when it should fire now.
   bool Spiked(Series& s, const AnomalyRuleConfig& rule) const;
-  Alert Make(const AnomalyRuleConfig& rule, std::string name, std::string kind,
-             std::string subject, const Series* s, double threshold) const;
+  Alert Make(const AnomalyRuleConfig& rule, std::string name, std::string kind, std::string subject,
+             const Series* s, double threshold) const;
   void ObserveKey(const Event& e, int64_t index, std::vector<Alert>* out);
   void ObserveTenant(const Event& e, int64_t index, std::vector<Alert>* out);
   void ObserveAddress(const Event& e, int64_t index, std::vector<Alert>* out);

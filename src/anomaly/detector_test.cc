@@ -145,12 +145,12 @@ TEST_F(DetectorTest, AuthFailureBurstAgainstOneKeyIdFromManyAddresses) {
 TEST_F(DetectorTest, NewNetworkAfterLearningPeriod) {
   Make();
   Requests(0, 3, 0, false, "10.0.0.5");
-  Requests(1, 3, 0, false, "10.0.1.9");  // within the 60 s learning period: learnt
+  Requests(1, 3, 0, false, "10.0.1.9");    // within the 60 s learning period: learnt
   Requests(8, 3, 0, false, "10.0.0.200");  // same /24 as before: quiet
   Requests(8, 3, 0, false, "10.0.1.1");
   EXPECT_EQ(Count("new_network"), 0);
   Requests(9, 3, 0, false, "203.0.113.4");  // after learning, a network never seen
-  ASSERT_EQ(Count("new_network"), 1);         // once, then it is known
+  ASSERT_EQ(Count("new_network"), 1);       // once, then it is known
   EXPECT_NE(alerts_.front().summary.find("203.0.113.0/24"), std::string::npos);
 }
 

@@ -15,12 +15,15 @@ namespace {
 absl::StatusOr<std::string> ReadSmallFile(const std::filesystem::path& path) {
   std::error_code ec;
   auto size = std::filesystem::file_size(path, ec);
-  if (ec) return absl::NotFoundError(fmt::format("cannot read {}: {}", path.string(), ec.message()));
-  if (size > (1 << 20)) return absl::InvalidArgumentError(fmt::format("{} is over 1 MiB", path.string()));
+  if (ec)
+    return absl::NotFoundError(fmt::format("cannot read {}: {}", path.string(), ec.message()));
+  if (size > (1 << 20))
+    return absl::InvalidArgumentError(fmt::format("{} is over 1 MiB", path.string()));
   std::ifstream in(path, std::ios::binary);
   std::stringstream buf;
   buf << in.rdbuf();
-  if (!in.good() && !in.eof()) return absl::UnavailableError(fmt::format("cannot read {}", path.string()));
+  if (!in.good() && !in.eof())
+    return absl::UnavailableError(fmt::format("cannot read {}", path.string()));
   return buf.str();
 }
 
@@ -47,8 +50,9 @@ absl::StatusOr<std::unique_ptr<ExternalIssuers>> ExternalIssuers::Create(const C
       auto text = ReadSmallFile(path);
       if (!text.ok()) return fail(text.status());
       auto key = ParsePemPublicKey(*text, path.stem().string());
-      if (!key.ok()) return fail(absl::InvalidArgumentError(
-          fmt::format("{}: {}", path.string(), std::string(key.status().message()))));
+      if (!key.ok())
+        return fail(absl::InvalidArgumentError(
+            fmt::format("{}: {}", path.string(), std::string(key.status().message()))));
       issuer.keys.push_back(std::move(*key));
     }
     // Keys whose algorithm is not allowed can never be used; say so instead of

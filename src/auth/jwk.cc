@@ -93,10 +93,11 @@ absl::StatusOr<std::shared_ptr<EVP_PKEY>> EcKey(const nlohmann::json& jwk) {
   if (x.size() != 32 || y.size() != 32) return Invalid("bad P-256 point");
   std::string point = "\x04" + x + y;
   OSSL_PARAM_BLD* bld = OSSL_PARAM_BLD_new();
-  bool ok = bld && OSSL_PARAM_BLD_push_utf8_string(bld, OSSL_PKEY_PARAM_GROUP_NAME,
-                                                   "prime256v1", 0) == 1 &&
-            OSSL_PARAM_BLD_push_octet_string(bld, OSSL_PKEY_PARAM_PUB_KEY, point.data(),
-                                             point.size()) == 1;
+  bool ok =
+      bld &&
+      OSSL_PARAM_BLD_push_utf8_string(bld, OSSL_PKEY_PARAM_GROUP_NAME, "prime256v1", 0) == 1 &&
+      OSSL_PARAM_BLD_push_octet_string(bld, OSSL_PKEY_PARAM_PUB_KEY, point.data(), point.size()) ==
+          1;
   if (!ok) {
     OSSL_PARAM_BLD_free(bld);
     return Invalid("bad EC key");
@@ -150,8 +151,8 @@ absl::StatusOr<std::vector<PublicKey>> ParseJwks(std::string_view text) {
     if (jwk.contains("use") && jwk["use"] != "sig") continue;  // encryption keys: not ours
     std::string kty = jwk["kty"].get<std::string>();
     absl::StatusOr<std::shared_ptr<EVP_PKEY>> pkey =
-        kty == "RSA" ? RsaKey(jwk)
-        : kty == "EC" ? EcKey(jwk)
+        kty == "RSA"   ? RsaKey(jwk)
+        : kty == "EC"  ? EcKey(jwk)
         : kty == "OKP" ? OkpKey(jwk)
                        : Invalid("unsupported kty (RSA, EC, OKP)");
     if (!pkey.ok()) return pkey.status();

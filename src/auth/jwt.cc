@@ -13,8 +13,8 @@ namespace {
 absl::Status Refuse(std::string_view why) { return absl::UnauthenticatedError(std::string(why)); }
 
 bool IsB64UrlChar(char c) {
-  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-         c == '-' || c == '_';
+  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
+         c == '_';
 }
 
 std::string Lower(std::string_view s) {
@@ -38,11 +38,10 @@ bool NumericDate(const nlohmann::json& claims, const char* name, int64_t* out, b
 }  // namespace
 
 std::string Base64UrlEncode(std::string_view data) {
-  const size_t n =
-      sodium_base64_encoded_len(data.size(), sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+  const size_t n = sodium_base64_encoded_len(data.size(), sodium_base64_VARIANT_URLSAFE_NO_PADDING);
   std::string out(n, '\0');
-  sodium_bin2base64(out.data(), n, reinterpret_cast<const unsigned char*>(data.data()),
-                    data.size(), sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+  sodium_bin2base64(out.data(), n, reinterpret_cast<const unsigned char*>(data.data()), data.size(),
+                    sodium_base64_VARIANT_URLSAFE_NO_PADDING);
   out.resize(n - 1);  // the terminating NUL
   return out;
 }

@@ -15,10 +15,9 @@ const std::vector<bulwark::auth::PublicKey>& Keys() {
     auto* out = new std::vector<bulwark::auth::PublicKey>();
     auto ed = bulwark::auth::Ed25519PublicKey(std::string(32, '\x11'), "ed");
     if (ed.ok()) out->push_back(*ed);
-    auto jwks = bulwark::auth::ParseJwks(
-        R"({"keys":[{"kty":"EC","crv":"P-256","kid":"ec",)"
-        R"("x":"f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU",)"
-        R"("y":"x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0"}]})");
+    auto jwks = bulwark::auth::ParseJwks(R"({"keys":[{"kty":"EC","crv":"P-256","kid":"ec",)"
+                                         R"("x":"f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU",)"
+                                         R"("y":"x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0"}]})");
     if (jwks.ok()) out->insert(out->end(), jwks->begin(), jwks->end());
     return out;
   }();

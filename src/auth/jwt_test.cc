@@ -80,7 +80,7 @@ constexpr int64_t kNow = 1'700'000'000;
 
 Json Claims() {
   return {{"iss", "https://idp.test"}, {"aud", "bulwark"}, {"sub", "user-1"},
-          {"exp", kNow + 300},        {"iat", kNow},      {"scope", "heygen:*"}};
+          {"exp", kNow + 300},         {"iat", kNow},      {"scope", "heygen:*"}};
 }
 
 // Parse + find key + verify + claims, as the authn stage does.
@@ -172,9 +172,9 @@ TEST(Jwt, EncodingAndSizeRulesRefuseMalformedTokens) {
   std::string c = B64(Claims());
   std::string s = Base64UrlEncode(std::string(64, 'x'));
   EXPECT_TRUE(ParseJwt(h + "." + c + "." + s).ok());
-  EXPECT_FALSE(ParseJwt(h + "=." + c + "." + s).ok());        // padding
+  EXPECT_FALSE(ParseJwt(h + "=." + c + "." + s).ok());  // padding
   EXPECT_FALSE(ParseJwt(h + "." + c + "." + s + "==").ok());
-  EXPECT_FALSE(ParseJwt(h + "." + c + "+." + s).ok());        // standard alphabet
+  EXPECT_FALSE(ParseJwt(h + "." + c + "+." + s).ok());           // standard alphabet
   EXPECT_FALSE(ParseJwt(h + "." + c + "." + s + "." + s).ok());  // four segments
   EXPECT_FALSE(ParseJwt(h + "." + c).ok());
   EXPECT_FALSE(ParseJwt("." + c + "." + s).ok());

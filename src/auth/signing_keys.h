@@ -52,7 +52,9 @@ class KeyRing {
     std::string public_key;  // 32 raw bytes
     int64_t not_after = 0;   // 0 = active
   };
-  bool Published(const Entry& e, int64_t now) const { return e.not_after == 0 || now < e.not_after; }
+  bool Published(const Entry& e, int64_t now) const {
+    return e.not_after == 0 || now < e.not_after;
+  }
 
   std::vector<Entry> keys_;
   std::string active_kid_;

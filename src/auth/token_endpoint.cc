@@ -70,7 +70,8 @@ std::optional<std::map<std::string, std::string>> ParseForm(std::string_view bod
     if (++count > kMaxParams) return std::nullopt;
     size_t eq = pair.find('=');
     auto name = FormDecode(pair.substr(0, eq));
-    auto value = FormDecode(eq == std::string_view::npos ? std::string_view() : pair.substr(eq + 1));
+    auto value =
+        FormDecode(eq == std::string_view::npos ? std::string_view() : pair.substr(eq + 1));
     if (!name || !value || name->empty()) return std::nullopt;
     if (!out.emplace(std::move(*name), std::move(*value)).second) return std::nullopt;
   }
@@ -254,9 +255,12 @@ asio::awaitable<http::Response> TokenEndpoint::Token(const http::Request& reques
   int64_t exp = now + static_cast<int64_t>(config_.token_ttl.count());
   if (valid_until != 0 && valid_until < exp) exp = valid_until;  // never outlive the key
   std::string jti = RandomHex(16);
-  nlohmann::json claims = {{"iss", config_.issuer},      {"sub", key->id},
-                           {"aud", kTokenAudience},      {"exp", exp},
-                           {"iat", now},                 {"jti", jti},
+  nlohmann::json claims = {{"iss", config_.issuer},
+                           {"sub", key->id},
+                           {"aud", kTokenAudience},
+                           {"exp", exp},
+                           {"iat", now},
+                           {"jti", jti},
                            {"scope", JoinScopes(scopes)}};
   auto token = ring->Sign(claims);
   if (!token.ok()) co_return ContractError(ApiError::kInternal, request_id);

@@ -45,8 +45,7 @@ class TokenEndpoint {
   TokenEndpoint(const Config& config, audit::AuditLog& audit, Secret key_hash_key)
       : config_(config), audit_(audit), key_hash_key_(std::move(key_hash_key)) {}
 
-  boost::asio::awaitable<http::Response> Token(const http::Request& request,
-                                               std::string request_id,
+  boost::asio::awaitable<http::Response> Token(const http::Request& request, std::string request_id,
                                                std::shared_ptr<const KeyRing> ring,
                                                KeyLookup lookup);
   http::Response Jwks(const http::Request& request, const std::string& request_id,

@@ -48,10 +48,11 @@ int RunRotate(const GlobalOptions& global) {
     }
     auto kid = auth::RotateSigningKey(*env.store, *env.master, now, not_after);
     if (!kid.ok()) return Fail(kid.status());
-    return FinishChange(env, "signing_key", "auth.rotate_signing_key", *kid,
-                        {{"kid", *kid},
-                         {"previous_kid", old_kid.empty() ? nlohmann::json() : nlohmann::json(old_kid)},
-                         {"previous_not_after", not_after}});
+    return FinishChange(
+        env, "signing_key", "auth.rotate_signing_key", *kid,
+        {{"kid", *kid},
+         {"previous_kid", old_kid.empty() ? nlohmann::json() : nlohmann::json(old_kid)},
+         {"previous_not_after", not_after}});
   });
 }
 

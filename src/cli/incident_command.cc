@@ -10,9 +10,6 @@
 // notification: alerts, admin actions, key and secret changes, affected keys, which
 // subjects' data (pseudonyms only) went to which vendor with which PII types, and the
 // audit chain's verification result. A broken chain still prints the document and exits 1.
-#include <pwd.h>
-#include <unistd.h>
-
 #include <chrono>
 #include <map>
 #include <set>
@@ -24,6 +21,8 @@
 #include "base/units.h"
 #include "cli/common.h"
 #include "service/keys.h"
+#include <pwd.h>
+#include <unistd.h>
 
 namespace bulwark::cli {
 namespace {
@@ -140,9 +139,9 @@ int RunFreeze(const GlobalOptions& global, const Selector& sel, bool freeze) {
 }
 
 nlohmann::json SuspensionJson(const SuspensionRecord& r) {
-  nlohmann::json j = {{"scope", r.scope},   {"target", r.target},
-                      {"mode", r.mode},     {"reason", r.reason},
-                      {"actor", r.actor},   {"since", service::FormatTime(r.created_at)}};
+  nlohmann::json j = {{"scope", r.scope}, {"target", r.target},
+                      {"mode", r.mode},   {"reason", r.reason},
+                      {"actor", r.actor}, {"since", service::FormatTime(r.created_at)}};
   if (r.mode == "throttle") j["rate"] = r.rate;
   return j;
 }
@@ -226,10 +225,10 @@ int RunReport(const GlobalOptions& global, const ReportArgs& a) {
     std::map<std::string, std::map<std::string, VendorInfo>> subjects;
     int64_t total = 0, refused = 0, allowed = 0;
     for (const audit::Record& r : records) {
-      nlohmann::json brief = {{"seq", r.seq},       {"node", r.node},
-                              {"time", audit::FormatTimeMs(r.time_ms)},
-                              {"actor", r.actor},   {"action", r.action},
-                              {"target", r.target}, {"kind", r.kind}};
+      nlohmann::json brief = {
+          {"seq", r.seq},     {"node", r.node},     {"time", audit::FormatTimeMs(r.time_ms)},
+          {"actor", r.actor}, {"action", r.action}, {"target", r.target},
+          {"kind", r.kind}};
       if (r.kind == "alert") {
         brief["response"] = r.decision;
         brief["rule"] = r.reason;
@@ -319,9 +318,10 @@ int RunReport(const GlobalOptions& global, const ReportArgs& a) {
     }
     PrintJson({{"window",
                 {{"since", audit::FormatTimeMs(*since)}, {"until", audit::FormatTimeMs(until_ms)}}},
-               {"generated_at", audit::FormatTimeMs(std::chrono::duration_cast<std::chrono::milliseconds>(
-                                                        std::chrono::system_clock::now().time_since_epoch())
-                                                        .count())},
+               {"generated_at",
+                audit::FormatTimeMs(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                        std::chrono::system_clock::now().time_since_epoch())
+                                        .count())},
                {"requests", {{"total", total}, {"allowed", allowed}, {"refused", refused}}},
                {"alerts", alerts},
                {"admin_actions", admin_actions},
@@ -355,9 +355,8 @@ void AddIncidentCommands(CLI::App& app, GlobalOptions& global, int& exit_code) {
     cmd->add_option("--tenant", sel->tenant, "Every key of this tenant");
     cmd->add_flag("--all", sel->all, "Every request");
     if (freeze) cmd->add_option("--reason", sel->reason, "Why (recorded and audited)");
-    cmd->callback([&global, &exit_code, sel, freeze] {
-      exit_code = RunFreeze(global, *sel, freeze);
-    });
+    cmd->callback(
+        [&global, &exit_code, sel, freeze] { exit_code = RunFreeze(global, *sel, freeze); });
   }
 
   auto* list = incident->add_subcommand("list", "Print the freezes and throttles in force");
@@ -366,10 +365,12 @@ void AddIncidentCommands(CLI::App& app, GlobalOptions& global, int& exit_code) {
 
   auto args = std::make_shared<ReportArgs>();
   auto* report = incident->add_subcommand(
-      "report", "One JSON document for a window: alerts, admin actions, affected keys, subjects "
-                "per vendor, audit chain verification");
+      "report",
+      "One JSON document for a window: alerts, admin actions, affected keys, subjects "
+      "per vendor, audit chain verification");
   report->fallthrough();
-  report->add_option("--since", args->since, "RFC 3339 time, or a duration like 24h (that long ago)")
+  report
+      ->add_option("--since", args->since, "RFC 3339 time, or a duration like 24h (that long ago)")
       ->required();
   report->add_option("--until", args->until, "RFC 3339 time, or a duration (default: now)");
   report->callback([&global, &exit_code, args] { exit_code = RunReport(global, *args); });

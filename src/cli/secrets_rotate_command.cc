@@ -39,9 +39,9 @@ int RunRotate(const GlobalOptions& global, const std::string& name) {
   bool exists = false;
   for (const SecretRecord& s : *all) exists = exists || s.name == name;
   if (!exists) {
-    return Fail(kExitUsage,
-                fmt::format("no secret named '{}' to rotate (use `bulwark secrets set {}`)", name,
-                            name));
+    return Fail(
+        kExitUsage,
+        fmt::format("no secret named '{}' to rotate (use `bulwark secrets set {}`)", name, name));
   }
   if (auto st = service::SetSecret(*env.store, *env.master, name, secret); !st.ok()) {
     return Fail(st);
@@ -56,8 +56,9 @@ void AddSecretsRotateCommand(CLI::App& app, GlobalOptions& global, int& exit_cod
   CLI::App* secrets = app.get_subcommand("secrets");  // registered by AddSecretsCommands
   auto name = std::make_shared<std::string>();
   auto* rotate = secrets->add_subcommand(
-      "rotate", "Replace a vendor credential (stdin) while traffic flows; in-flight calls finish "
-                "with the old value");
+      "rotate",
+      "Replace a vendor credential (stdin) while traffic flows; in-flight calls finish "
+      "with the old value");
   rotate->fallthrough();
   rotate->add_option("NAME", *name, "Secret name, as in providers.X.secret")->required();
   rotate->callback([&global, &exit_code, name] { exit_code = RunRotate(global, *name); });

@@ -295,9 +295,12 @@ asio::awaitable<http::Response> Gateway::Handle(http::Request& request) {
 
   // OAuth2 (issue 3): the token endpoint and the token-signing public keys.
   if (path == auth::kTokenPath) {
+    // Named locals, not temporaries, in the co_await: GCC 12 mishandles the lifetime of
+    // temporaries (a capturing lambda) inside a co_await expression.
     std::shared_ptr<const AccessSnapshot> snap = deps_.snapshots->Current();
-    co_return co_await token_endpoint_->Token(
-        request, NewRequestId(), snap->signing,
+    std::shared_ptr<const auth::KeyRing> ring = snap->signing;
+    std::string token_request_id = NewRequestId();
+    auth::TokenEndpoint::KeyLookup lookup =
         [snap](const std::string& hash) -> std::optional<KeyRecord> {
           auto it = snap->keys_by_hash.find(hash);
           if (it == snap->keys_by_hash.end()) return std::nullopt;
@@ -309,7 +312,10 @@ asio::awaitable<http::Response> Gateway::Handle(http::Request& request) {
             return std::nullopt;
           }
           return record;
-        });
+        };
+    http::Response token_response =
+        co_await token_endpoint_->Token(request, token_request_id, ring, lookup);
+    co_return token_response;
   }
   if (path == auth::kJwksPath) {
     co_return token_endpoint_->Jwks(request, NewRequestId(),

@@ -3,7 +3,7 @@
 import json
 import unittest
 
-from harness import ContractAssertions, FakeUpstream, Gateway, bearer
+from harness import ContractAssertions, FakeUpstream, Gateway, bearer, wait_until
 
 
 class AdminAuditTest(ContractAssertions, unittest.TestCase):
@@ -23,8 +23,11 @@ class AdminAuditTest(ContractAssertions, unittest.TestCase):
         cls.upstream.close()
 
     def token(self, role):
-        return bearer(json.loads(self.gateway.cli("admin", "tokens", "create", "--role",
-                                                  role).stdout)["token"])
+        """A new admin token, once the running gateway knows it (tokens arrive by polling)."""
+        headers = bearer(json.loads(self.gateway.cli("admin", "tokens", "create", "--role",
+                                                     role).stdout)["token"])
+        wait_until(lambda: self.get("/admin/v1/audit?limit=1", headers).status != 401, 3)
+        return headers
 
     def get(self, path, headers):
         return self.gateway.admin_request("GET", path, headers=headers)
@@ -34,7 +37,11 @@ class AdminAuditTest(ContractAssertions, unittest.TestCase):
         self.assertEqual(ok.status, 200, ok)
         refused = self.gateway.request("GET", "/heygen/v2/nothing-here", headers=bearer(self.key))
         self.assertEqual(refused.status, 403, refused)
-        response = self.get("/admin/v1/audit?tenant=acme&status=403&since=1h", self.admin)
+        # The outcome record is written after the answer is sent: wait for it.
+        query = "/admin/v1/audit?tenant=acme&status=403&since=1h"
+        wait_until(lambda: refused.header("X-Request-Id") in
+                   [r["request_id"] for r in self.get(query, self.admin).json()["data"]], 3)
+        response = self.get(query, self.admin)
         self.assertEqual(response.status, 200, response)
         records = response.json()["data"]
         self.assertTrue(records, response)

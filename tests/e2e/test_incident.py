@@ -92,7 +92,7 @@ def incident_gateway(upstream, anomaly=None, alerts=None, providers=None):
 
 
 def audit_records(gateway):
-    out = gateway.cli("audit", "tail", "-n", "1000").stdout
+    out = gateway.cli("audit", "tail", "-n", "1000000").stdout
     return [json.loads(line) for line in out.splitlines() if line.strip()]
 
 
@@ -179,6 +179,33 @@ class FreezeThawTest(ContractAssertions, unittest.TestCase):
         keys = json.loads(self.gateway.cli("keys", "list").stdout)
         self.assertTrue({self.key_a_id, self.key_b_id} <= {k["id"] for k in keys})
 
+    def test_admin_api_freezes_and_thaws_with_roles(self):
+        admin = bearer(self.gateway.admin_token)
+
+        def post(action, body, headers):
+            return self.gateway.request("POST", f"/admin/v1/incidents/{action}", headers=headers,
+                                        body=json.dumps(body).encode(),
+                                        port=self.gateway.admin_port)
+
+        auditor = json.loads(self.gateway.cli("admin", "tokens", "create", "--role",
+                                              "auditor").stdout)["token"]
+        self.assertTrue(wait_until(lambda: self.gateway.admin_request(
+            "GET", "/admin/v1/incidents", headers=bearer(auditor)).status == 200, 2))
+        self.assertContractError(post("freeze", {"key": self.key_a_id}, bearer(auditor)), 403,
+                                 "forbidden")
+        self.assertContractError(post("freeze", {"key": self.key_a_id, "all": True}, admin),
+                                 400, "invalid_request")
+        answer = post("freeze", {"key": self.key_a_id, "reason": "api"}, admin)
+        self.assertEqual(answer.status, 200, answer)
+        self.assertEqual(answer.json()["data"]["status"], "frozen")
+        self.wait_status(self.key_a, 403)
+        listed = self.gateway.admin_request("GET", "/admin/v1/incidents", headers=admin).json()
+        self.assertTrue(any(r["target"] == self.key_a_id and r["actor"].startswith("admin:")
+                            for r in listed["data"]))
+        self.assertEqual(post("thaw", {"key": self.key_a_id}, admin).status, 200)
+        self.wait_status(self.key_a, 200)
+        self.assertContractError(post("thaw", {"key": self.key_a_id}, admin), 404, "not_found")
+
     def test_bad_usage_exits_2(self):
         for args in (["incident", "freeze"], ["incident", "freeze", "--all", "--key", "k"],
                      ["incident", "freeze", "--key", "key_doesnotexist"],
@@ -196,7 +223,7 @@ class AlertDeliveryTest(ContractAssertions, unittest.TestCase):
         cls.slack = WebhookReceiver()
         cls.gateway = incident_gateway(
             cls.upstream,
-            anomaly={"interval": "60s", "auth_failures": {"min": 8}},
+            anomaly={"interval": "60s", "auth_failures.min": 8},
             alerts={"webhooks": [cls.receiver.url], "slack_webhooks": [cls.slack.url]})
 
     @classmethod
@@ -225,8 +252,9 @@ class AlertDeliveryTest(ContractAssertions, unittest.TestCase):
         self.assertEqual(len(ids), 1)
         self.assertEqual([d["headers"]["x-bulwark-delivery-attempt"] for d in deliveries],
                          ["1", "2", "3"])
-        self.assertGreater(deliveries[2]["at"] - deliveries[1]["at"],
-                           deliveries[1]["at"] - deliveries[0]["at"] * 1.0 - 10)  # backoff
+        # Exponential backoff with jitter: 0.5-1 s before the 2nd attempt, 1-2 s before the 3rd.
+        self.assertGreaterEqual(deliveries[1]["at"] - deliveries[0]["at"], 0.45)
+        self.assertGreaterEqual(deliveries[2]["at"] - deliveries[1]["at"], 0.95)
         alert = json.loads(deliveries[-1]["body"])
         self.assertEqual(alert["rule"], "auth_failures")
         self.assertEqual(alert["subject"], {"kind": "address", "id": "127.0.0.1"})
@@ -268,12 +296,13 @@ class AutoSuspendTest(ContractAssertions, unittest.TestCase):
         cls.receiver = WebhookReceiver()
         cls.gateway = incident_gateway(
             cls.upstream,
-            anomaly={"interval": "1s", "warmup": 2,
-                     "rate_spike": {"factor": 4, "min": 15, "action": "suspend"}},
+            anomaly={"interval": "1s", "warmup": 2, "rate_spike.factor": 4,
+                     "rate_spike.min": 15, "rate_spike.action": "suspend"},
             alerts={"webhooks": [cls.receiver.url]})
         # A second node on the same store: the suspension must reach it too.
         cls.node2_port = free_port()
-        text = open(cls.gateway.config_path).read()
+        with open(cls.gateway.config_path) as f:
+            text = f.read()
         text = text.replace(f"127.0.0.1:{cls.gateway.port}", f"127.0.0.1:{cls.node2_port}")
         text = text.replace(f"127.0.0.1:{cls.gateway.admin_port}", f"127.0.0.1:{free_port()}")
         cls.node2_config = os.path.join(cls.gateway.dir, "node2.toml")
@@ -312,14 +341,14 @@ class AutoSuspendTest(ContractAssertions, unittest.TestCase):
         statuses = [self.gateway.request("GET", AVATARS, headers=bearer(key)).status
                     for _ in range(40)]
         burst_end = time.monotonic()
-        self.assertIn(403, statuses + [self.gateway.request("GET", AVATARS,
-                                                            headers=bearer(key)).status]
-                      or [403], statuses)
+        self.assertEqual(set(statuses) - {200, 403}, set(), statuses)
         self.assertTrue(wait_until(lambda: self.gateway.request(
             "GET", AVATARS, headers=bearer(key)).status == 403, 1.0))
         self.assertTrue(wait_until(lambda: self.node2_get(AVATARS, bearer(key)) == 403,
                                    max(0.05, 1.0 - (time.monotonic() - burst_end))),
                         "node 2 did not refuse the suspended key within 1 s")
+        print(f"\nauto-suspension refused on node 2 {1000 * (time.monotonic() - burst_end):.0f} ms "
+              f"after the burst ended")
         self.assertContractError(self.gateway.request("GET", AVATARS, headers=bearer(key)), 403,
                                  "key_suspended")
         forwarded = len(self.upstream.requests)
@@ -369,7 +398,7 @@ class SecretRotationTest(unittest.TestCase):
             time.sleep(1.0)
             rotated = gateway.cli("secrets", "rotate", "heygen", stdin=new_secret + "\n")
             self.assertEqual(json.loads(rotated.stdout), {"name": "heygen", "status": "rotated"})
-            rotated_at = time.time()
+            rotated_at = time.monotonic()
             time.sleep(1.5)
             stop.set()
             for t in threads:
@@ -377,6 +406,7 @@ class SecretRotationTest(unittest.TestCase):
             failures = [s for s in results if s != 200]
             self.assertGreater(len(results), 50)
             self.assertEqual(failures, [], f"{len(failures)} of {len(results)} requests failed")
+            print(f"\nsecrets rotate under load: {len(results)} requests, {len(failures)} failed")
             seen = [r.header("X-Api-Key") for r in upstream.requests]
             self.assertIn(VENDOR_SECRETS["heygen"], seen)
             self.assertIn(new_secret, seen)
@@ -402,7 +432,7 @@ class IncidentReportTest(unittest.TestCase):
     def test_report_gathers_alerts_actions_affected_keys_subjects_and_chain(self):
         upstream = FakeUpstream()
         gateway = incident_gateway(
-            upstream, anomaly={"auth_failures": {"min": 5}},
+            upstream, anomaly={"auth_failures.min": 5},
             providers={"heygen": {"base_url": upstream.url, "pii": "redact"}})
         try:
             key_id, key = gateway.create_key(["heygen:*"])

@@ -180,8 +180,9 @@ class SubjectRightsTest(ContractAssertions, unittest.TestCase):
     def setUpClass(cls):
         cls.upstream = FakeUpstream()
         cls.gateway = Gateway({
+            # ownership binds created videos to the subject: export lists them as resources.
             "heygen": {"base_url": cls.upstream.url, "pii": "redact", "capture": True,
-                       "retention": "1d"},
+                       "retention": "1d", "ownership": True},
             "writesonic": {"base_url": cls.upstream.url, "pii": "pseudonymize"},
         }).start()
         _, cls.key = cls.gateway.create_key(scopes=["*"])
@@ -344,6 +345,35 @@ class SubjectRightsTest(ContractAssertions, unittest.TestCase):
         out = self.export("no-capture")
         self.assertEqual(out["payloads"], [])
         self.assertTrue(out["audit"])
+
+
+class ScheduledRetentionTest(unittest.TestCase):
+    """serve applies retention by itself every capture.purge_interval, and audits it."""
+
+    def test_serve_purges_expired_captures_on_its_schedule(self):
+        upstream = FakeUpstream()
+        gateway = Gateway({"heygen": {"base_url": upstream.url, "capture": True,
+                                      "retention": "2s"}},
+                          extra_tables={"capture": {"purge_interval": "1s"}})
+        try:
+            gateway.start()
+            _, key = gateway.create_key(scopes=["*"])
+            gateway.wait_for_key(key)
+            response = gateway.request(
+                "GET", "/heygen/v2/avatars", headers={**bearer(key), "X-Bulwark-Subject": "s"})
+            self.assertEqual(response.status, 200, response)
+            export = lambda: json.loads(gateway.cli("subjects", "export", "s").stdout)
+            self.assertTrue(wait_until(lambda: len(export()["payloads"]) == 2, 3.0))
+            self.assertTrue(wait_until(lambda: export()["payloads"] == [], 6.0))
+            tail = [json.loads(line) for line in
+                    gateway.cli("audit", "tail", "-n", "20").stdout.splitlines()]
+            purges = [r for r in tail if r["kind"] == "retention"]
+            self.assertTrue(purges)
+            self.assertEqual((purges[0]["actor"], purges[0]["action"]),
+                             ("serve", "payloads.purge"))
+        finally:
+            gateway.cleanup()
+            upstream.close()
 
 
 class ProcessingReportTest(unittest.TestCase):

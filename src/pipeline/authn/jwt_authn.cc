@@ -28,8 +28,8 @@ absl::StatusOr<std::unique_ptr<JwtAuthenticator>> JwtAuthenticator::Create(const
     for (const std::string& rate : c.rates) {
       auto parsed = ParseRate(rate);
       if (!parsed.ok()) {
-        return absl::InvalidArgumentError(fmt::format("auth.jwt.{}.rates: {}", c.name,
-                                                      std::string(parsed.status().message())));
+        return absl::InvalidArgumentError(
+            fmt::format("auth.jwt.{}.rates: {}", c.name, std::string(parsed.status().message())));
       }
       limits.rates.push_back(*parsed);
     }
@@ -55,8 +55,8 @@ Stage::Result JwtAuthenticator::Authenticate(RequestContext& ctx, std::string_vi
 
 Stage::Result JwtAuthenticator::Own(RequestContext& ctx, const auth::Jwt& jwt, int64_t now) const {
   const auth::KeyRing* ring = ctx.snapshot->signing.get();
-  absl::Status st = ring == nullptr ? absl::UnauthenticatedError("jwt.unknown_kid")
-                                    : ring->Verify(jwt, now);
+  absl::Status st =
+      ring == nullptr ? absl::UnauthenticatedError("jwt.unknown_kid") : ring->Verify(jwt, now);
   if (st.ok()) {
     st = auth::CheckClaims(jwt, {config_.issuer, std::string(auth::kTokenAudience), now,
                                  static_cast<int64_t>(config_.leeway.count())});

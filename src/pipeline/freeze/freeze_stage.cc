@@ -37,8 +37,8 @@ Stage::Result ThrottleStage::Run(RequestContext& ctx) {
     return kStop;
   }
   LimitSpec spec{"throttle:" + ctx.key->record.id, *rate};
-  LimitDecision d = limiter_.Check(std::span<const LimitSpec>(&spec, 1),
-                                   std::chrono::steady_clock::now());
+  LimitDecision d =
+      limiter_.Check(std::span<const LimitSpec>(&spec, 1), std::chrono::steady_clock::now());
   if (!d.allowed) {
     ctx.retry_after = d.retry_after_seconds;
     ctx.Reject(ApiError::kRateLimited, "incident.throttled");
