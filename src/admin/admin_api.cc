@@ -8,6 +8,7 @@
 #include "admin/audit_resource.h"
 #include "admin/incident_resource.h"
 #include "admin/privacy_resources.h"
+#include "admin/replies.h"
 #include "base/api_error.h"
 #include "base/random.h"
 #include "http/query.h"
@@ -19,35 +20,14 @@ namespace {
 
 constexpr size_t kMaxToken = 512;
 
-http::Response Json(int status, const nlohmann::json& data, const std::string& request_id) {
-  http::Response r;
-  r.status = status;
-  r.body = nlohmann::json{{"data", data}, {"error", nullptr}}.dump();
-  r.headers = {{"Content-Type", "application/json"},
-               {"X-Request-Id", request_id},
-               {"Cache-Control", "no-store"}};
-  return r;
-}
-
-http::Response Error(ApiError error, const std::string& request_id) {
-  http::Response r;
-  r.status = Describe(error).status;
-  r.body = ErrorBody(error, request_id);
-  r.headers = {{"Content-Type", "application/json"},
-               {"X-Request-Id", request_id},
-               {"Cache-Control", "no-store"}};
-  return r;
-}
+using admin::Error;
+using admin::Json;
 
 // An admin-API error whose message helps the caller fix the request (bad input only;
 // never carries stored data).
 http::Response BadInput(const absl::Status& status, const std::string& request_id) {
   if (status.code() == absl::StatusCode::kNotFound) return Error(ApiError::kNotFound, request_id);
-  http::Response r = Error(ApiError::kInvalidRequest, request_id);
-  nlohmann::json body = nlohmann::json::parse(r.body);
-  body["error"]["message"] = std::string(status.message());
-  r.body = body.dump();
-  return r;
+  return admin::InvalidInput(std::string(status.message()), request_id);
 }
 
 std::vector<std::string_view> Segments(std::string_view path) {
@@ -166,8 +146,7 @@ http::Response AdminApi::Route(const http::Request& request, const AdminTokenRec
                 OptionalString(body, "expires_in", &spec.expires_in) &&
                 StringList(body, "scopes", &spec.scopes) &&
                 StringList(body, "allow_ips", &spec.allow_ips) &&
-                StringList(body, "rates", &spec.rates) &&
-                StringList(body, "quotas", &spec.quotas);
+                StringList(body, "rates", &spec.rates) && StringList(body, "quotas", &spec.quotas);
       if (!ok) {
         return BadInput(absl::InvalidArgumentError(
                             "fields: name, tenant, expires_in (strings); scopes, allow_ips, "
@@ -221,7 +200,7 @@ http::Response AdminApi::Route(const http::Request& request, const AdminTokenRec
     auto query = request.head.has_query ? http::ParseQuery(request.head.query)
                                         : absl::StatusOr<http::QueryParams>(http::QueryParams{});
     if (!query.ok()) return BadInput(query.status(), id);
-    auto result = AuditResource(config_, master_, seg.size() == 4 ? seg[3] : "", *query);
+    auto result = AuditResource(config_, master_, store_, seg.size() == 4 ? seg[3] : "", *query);
     if (result.status().code() == absl::StatusCode::kInvalidArgument ||
         result.status().code() == absl::StatusCode::kNotFound) {
       return BadInput(result.status(), id);

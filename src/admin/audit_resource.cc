@@ -6,6 +6,7 @@
 
 #include "audit/audit.h"
 #include "base/status_macros.h"
+#include "subjects/keyring.h"
 
 namespace bulwark {
 namespace {
@@ -30,8 +31,10 @@ absl::StatusOr<audit::SearchFilter> Filter(const http::QueryParams& query) {
       filter.key_id = value;
     } else if (name == "tenant") {
       filter.tenant = value;
-    } else if (name == "subject") {
+    } else if (name == "subject_pseudonym") {
       filter.subject = value;
+    } else if (name == "subject") {
+      continue;  // resolved by the caller (it needs the store)
     } else if (name == "provider") {
       filter.provider = value;
     } else if (name == "status") {
@@ -46,7 +49,8 @@ absl::StatusOr<audit::SearchFilter> Filter(const http::QueryParams& query) {
       filter.limit = static_cast<size_t>(limit);
     } else {
       return absl::InvalidArgumentError(fmt::format(
-          "unknown filter '{}': use key, tenant, subject, provider, status, since, until, limit",
+          "unknown filter '{}': use key, tenant, subject, subject_pseudonym, provider, status, "
+          "since, until, limit",
           name));
     }
   }
@@ -56,7 +60,7 @@ absl::StatusOr<audit::SearchFilter> Filter(const http::QueryParams& query) {
 }  // namespace
 
 absl::StatusOr<nlohmann::json> AuditResource(const Config& config, const MasterKey& master,
-                                             std::string_view what,
+                                             Store& store, std::string_view what,
                                              const http::QueryParams& query) {
   const std::filesystem::path path = audit::AuditLogPath(config);
   if (what == "verify") {
@@ -72,8 +76,18 @@ absl::StatusOr<nlohmann::json> AuditResource(const Config& config, const MasterK
   }
   if (!what.empty()) return absl::NotFoundError("no such audit resource");
   ASSIGN_OR_RETURN(audit::SearchFilter filter, Filter(query));
-  auto records = audit::Search(path, filter);
   nlohmann::json out = nlohmann::json::array();
+  ASSIGN_OR_RETURN(std::optional<std::string> subject, http::UniqueParam(query, "subject"));
+  if (subject) {
+    if (filter.subject) return absl::InvalidArgumentError("give subject or subject_pseudonym");
+    // Records carry the pseudonym derived from the subject's own key: an unknown or erased
+    // subject has none to find.
+    subjects::Keyring ring(master);
+    ASSIGN_OR_RETURN(auto key, ring.Find(store, ring.Lookup(*subject)));
+    if (key == nullptr) return out;
+    filter.subject = key->pseudonym();
+  }
+  auto records = audit::Search(path, filter);
   if (records.status().code() == absl::StatusCode::kNotFound) return out;
   RETURN_IF_ERROR(records.status());
   for (const audit::Record& r : *records) out.push_back(r.ToJson());

@@ -5,28 +5,14 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "admin/replies.h"
 #include "base/api_error.h"
 
 namespace bulwark {
 namespace {
 
-http::Response Reply(int status, std::string body, const std::string& request_id) {
-  http::Response r;
-  r.status = status;
-  r.body = std::move(body);
-  r.headers = {{"Content-Type", "application/json"},
-               {"X-Request-Id", request_id},
-               {"Cache-Control", "no-store"}};
-  return r;
-}
-
-http::Response Json(int status, const nlohmann::json& data, const std::string& request_id) {
-  return Reply(status, nlohmann::json{{"data", data}, {"error", nullptr}}.dump(), request_id);
-}
-
-http::Response Error(ApiError error, const std::string& request_id) {
-  return Reply(Describe(error).status, ErrorBody(error, request_id), request_id);
-}
+using admin::Error;
+using admin::Json;
 
 bool IsPlainName(const std::string& s) {
   if (s.empty() || s.size() > 128) return false;

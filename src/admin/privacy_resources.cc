@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
+#include "admin/replies.h"
 #include "audit/audit.h"
 #include "base/api_error.h"
 #include "http/query.h"
@@ -12,34 +13,16 @@
 namespace bulwark {
 namespace {
 
-http::Response Reply(int status, std::string body, const std::string& request_id) {
-  http::Response r;
-  r.status = status;
-  r.body = std::move(body);
-  r.headers = {{"Content-Type", "application/json"},
-               {"X-Request-Id", request_id},
-               {"Cache-Control", "no-store"}};
-  return r;
-}
-
-http::Response Json(int status, const nlohmann::json& data, const std::string& request_id) {
-  return Reply(status, nlohmann::json{{"data", data}, {"error", nullptr}}.dump(), request_id);
-}
-
-http::Response Error(ApiError error, const std::string& request_id) {
-  return Reply(Describe(error).status, ErrorBody(error, request_id), request_id);
-}
+using admin::Error;
+using admin::Json;
 
 // Maps a service failure: bad input names the problem, NotFound is 404, the rest 500.
 http::Response Failed(const absl::Status& status, const std::string& request_id) {
   switch (status.code()) {
     case absl::StatusCode::kNotFound:
       return Error(ApiError::kObjectNotFound, request_id);
-    case absl::StatusCode::kInvalidArgument: {
-      nlohmann::json body = nlohmann::json::parse(ErrorBody(ApiError::kInvalidRequest, request_id));
-      body["error"]["message"] = std::string(status.message());
-      return Reply(400, body.dump(), request_id);
-    }
+    case absl::StatusCode::kInvalidArgument:
+      return admin::InvalidInput(std::string(status.message()), request_id);
     default:
       spdlog::error("admin privacy resource: {}", status.ToString());
       return Error(ApiError::kInternal, request_id);

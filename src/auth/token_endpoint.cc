@@ -11,6 +11,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "audit/append_durably.h"
 #include "auth/scopes.h"
 #include "base/api_error.h"
 #include "base/random.h"
@@ -106,26 +107,6 @@ std::string PrintableId(std::string_view id) {
     if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_' && c != '-') return "";
   }
   return std::string(id);
-}
-
-asio::awaitable<absl::Status> AppendDurably(audit::AuditLog& log, audit::Record record) {
-  auto executor = co_await asio::this_coro::executor;
-  struct Waiter {
-    explicit Waiter(const asio::any_io_executor& e) : timer(e) {}
-    asio::steady_timer timer;
-    absl::Status status;
-  };
-  auto waiter = std::make_shared<Waiter>(executor);
-  waiter->timer.expires_at(asio::steady_timer::time_point::max());
-  log.Append(std::move(record), [waiter, executor](absl::Status st) {
-    asio::post(executor, [waiter, st = std::move(st)]() mutable {
-      waiter->status = std::move(st);
-      waiter->timer.cancel();
-    });
-  });
-  boost::system::error_code ec;
-  co_await waiter->timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
-  co_return waiter->status;
 }
 
 }  // namespace
@@ -268,7 +249,7 @@ asio::awaitable<http::Response> TokenEndpoint::Token(const http::Request& reques
   record.decision = "issued";
   record.status = 200;
   record.target = jti;
-  absl::Status audited = co_await AppendDurably(audit_, record);
+  absl::Status audited = co_await audit::AppendDurably(audit_, record);
   if (!audited.ok()) {
     if (config_.audit_fail_closed) co_return ContractError(ApiError::kAuditUnavailable, request_id);
     spdlog::warn("audit write failed (audit.fail_closed = false, token issued): {}",

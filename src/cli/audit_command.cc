@@ -9,6 +9,7 @@
 #include "audit/audit.h"
 #include "base/units.h"
 #include "cli/common.h"
+#include "subjects/keyring.h"
 
 namespace bulwark::cli {
 namespace {
@@ -52,8 +53,11 @@ int RunTail(const GlobalOptions& global, int n) {
   return kExitOk;
 }
 
+// Internal: "the subject has no key", distinct from every exit code.
+constexpr int kExitNotFoundSentinel = -1;
+
 struct SearchArgs {
-  std::optional<std::string> key_id, tenant, subject, provider, since, until;
+  std::optional<std::string> key_id, tenant, subject, subject_pseudonym, provider, since, until;
   std::optional<int> status;
   size_t limit = 1000;
 };
@@ -62,7 +66,7 @@ int RunSearch(const GlobalOptions& global, const SearchArgs& a) {
   audit::SearchFilter filter;
   filter.key_id = a.key_id;
   filter.tenant = a.tenant;
-  filter.subject = a.subject;
+  filter.subject = a.subject_pseudonym;
   filter.provider = a.provider;
   filter.status = a.status;
   filter.limit = a.limit;
@@ -75,6 +79,23 @@ int RunSearch(const GlobalOptions& global, const SearchArgs& a) {
     auto t = audit::ParseWhenMs(*a.until, "--until");
     if (!t.ok()) return Fail(kExitUsage, std::string(t.status().message()));
     filter.until_ms = *t;
+  }
+  if (a.subject && a.subject_pseudonym) {
+    return Fail(kExitUsage, "give --subject or --subject-pseudonym, not both");
+  }
+  if (a.subject) {
+    // Records carry the subject's pseudonym, derived from its own key (issue 6): an unknown
+    // or erased subject has no records to find.
+    int code = WithEnvironment(global, [&](Environment& env) {
+      subjects::Keyring ring(*env.master);
+      auto key = ring.Find(*env.store, ring.Lookup(*a.subject));
+      if (!key.ok()) return Fail(key.status());
+      if (*key == nullptr) return kExitNotFoundSentinel;
+      filter.subject = (*key)->pseudonym();
+      return kExitOk;
+    });
+    if (code == kExitNotFoundSentinel) return kExitOk;
+    if (code != kExitOk) return code;
   }
   auto config = LoadOnlyConfig(global);
   if (!config.ok()) return Fail(config.status());
@@ -109,7 +130,10 @@ void AddAuditCommands(CLI::App& app, GlobalOptions& global, int& exit_code) {
   search->fallthrough();
   search->add_option("--key", args->key_id, "Client key id");
   search->add_option("--tenant", args->tenant, "Tenant");
-  search->add_option("--subject", args->subject, "Subject pseudonym");
+  search->add_option("--subject", args->subject,
+                     "Subject id (as sent in X-Bulwark-Subject); resolved to its pseudonym");
+  search->add_option("--subject-pseudonym", args->subject_pseudonym,
+                     "Subject pseudonym as printed in records");
   search->add_option("--provider", args->provider, "Provider name");
   search->add_option("--status", args->status, "HTTP status answered");
   search->add_option("--since", args->since,

@@ -36,6 +36,10 @@ struct GlobalOptions {
 int Fail(int code, std::string_view message);
 int Fail(const absl::Status& status);  // maps NotFound/InvalidArgument/... to 2, others 1
 
+// A vendor secret piped on stdin (`secrets set`, `secrets rotate`): at most 16 KiB, one
+// trailing newline (or CRLF) stripped, not empty.
+absl::StatusOr<Secret> ReadSecretFromStdin();
+
 // Config, master key and store, loaded together (most commands need all three).
 struct Environment {
   Config config;

@@ -157,22 +157,6 @@ int RunList(const GlobalOptions& global) {
   });
 }
 
-// An RFC 3339 time, or a duration ("1h", "30d") meaning that long before now.
-absl::StatusOr<int64_t> ParseWhen(const std::string& text, std::string_view flag) {
-  if (auto t = audit::ParseTimeMs(text); t.ok()) return *t;
-  auto d = ParseDuration(text);
-  if (!d.ok()) {
-    return absl::InvalidArgumentError(fmt::format(
-        "{} '{}': use an RFC 3339 time (2024-05-01T12:00:00Z) or a duration (30s, 15m, 24h, "
-        "30d) meaning that long ago",
-        flag, text));
-  }
-  int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                       std::chrono::system_clock::now().time_since_epoch())
-                       .count();
-  return now_ms - static_cast<int64_t>(d->count()) * 1000;
-}
-
 struct ReportArgs {
   std::string since;
   std::optional<std::string> until;
@@ -181,13 +165,13 @@ struct ReportArgs {
 constexpr size_t kMaxReportRecords = 200000;
 
 int RunReport(const GlobalOptions& global, const ReportArgs& a) {
-  auto since = ParseWhen(a.since, "--since");
+  auto since = audit::ParseWhenMs(a.since, "--since");
   if (!since.ok()) return Fail(kExitUsage, std::string(since.status().message()));
   int64_t until_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                          std::chrono::system_clock::now().time_since_epoch())
                          .count();
   if (a.until) {
-    auto t = ParseWhen(*a.until, "--until");
+    auto t = audit::ParseWhenMs(*a.until, "--until");
     if (!t.ok()) return Fail(kExitUsage, std::string(t.status().message()));
     until_ms = *t;
   }

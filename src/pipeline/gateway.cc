@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "audit/append_durably.h"
 #include "base/random.h"
 #include "crypto/keys.h"
 #include "http/path.h"
@@ -90,32 +91,6 @@ absl::StatusOr<std::unique_ptr<Gateway>> Gateway::Create(GatewayDeps deps) {
   return g;
 }
 
-namespace {
-
-// Awaits the audit log's group-commit callback, which runs on the writer thread: the
-// result is posted back to this worker, so the coroutine resumes on its own thread.
-asio::awaitable<absl::Status> AppendDurably(audit::AuditLog& log, audit::Record record) {
-  auto executor = co_await asio::this_coro::executor;
-  struct Waiter {
-    explicit Waiter(const asio::any_io_executor& e) : timer(e) {}
-    asio::steady_timer timer;
-    absl::Status status;
-  };
-  auto waiter = std::make_shared<Waiter>(executor);
-  waiter->timer.expires_at(asio::steady_timer::time_point::max());
-  log.Append(std::move(record), [waiter, executor](absl::Status st) {
-    asio::post(executor, [waiter, st = std::move(st)]() mutable {
-      waiter->status = std::move(st);
-      waiter->timer.cancel();
-    });
-  });
-  boost::system::error_code ec;
-  co_await waiter->timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
-  co_return waiter->status;
-}
-
-}  // namespace
-
 audit::Record Gateway::AuditRecord(const RequestContext& ctx) const {
   audit::Record r;
   r.kind = "request";
@@ -152,7 +127,7 @@ audit::Record Gateway::AuditRecord(const RequestContext& ctx) const {
 
 asio::awaitable<void> Gateway::AuditDecision(RequestContext& ctx) {
   auto audit_started = std::chrono::steady_clock::now();
-  absl::Status st = co_await AppendDurably(*deps_.audit, AuditRecord(ctx));
+  absl::Status st = co_await audit::AppendDurably(*deps_.audit, AuditRecord(ctx));
   deps_.metrics->RecordAuditWrite(
       std::chrono::duration<double>(std::chrono::steady_clock::now() - audit_started).count(),
       st.ok());

@@ -619,10 +619,12 @@ class SqliteStore final : public Store {
     });
   }
 
-  // --- Usage counters (issue 4): deltas added in one transaction per batch.
+  // --- Usage counters (issue 4): deltas added in one transaction per batch. Usage is not
+  // part of the access snapshot (the quota ledgers read it themselves), so a flush does not
+  // bump the version: under traffic it would make every node reload its snapshot.
   absl::Status AddUsage(const std::vector<UsageRecord>& deltas) override {
     if (deltas.empty()) return absl::OkStatus();
-    return Mutate([&]() -> absl::Status {
+    return Transaction([&]() -> absl::Status {
       Statement s(db_,
                   "INSERT INTO usage (scope, id, unit, period, amount) VALUES (?,?,?,?,?) "
                   "ON CONFLICT(scope, id, unit, period) DO UPDATE SET amount = amount + "
@@ -758,10 +760,19 @@ class SqliteStore final : public Store {
   // processes queue on the busy timeout instead of failing half way).
   template <typename Body>
   absl::Status Mutate(Body body) {
+    return Transaction([&]() -> absl::Status {
+      RETURN_IF_ERROR(body());
+      return ExecLocked("UPDATE meta SET value = value + 1 WHERE name = 'version'");
+    });
+  }
+
+  // Runs `body` in one IMMEDIATE transaction without bumping the version: only for data
+  // that no snapshot holds.
+  template <typename Body>
+  absl::Status Transaction(Body body) {
     absl::MutexLock lock(&mu_);
     RETURN_IF_ERROR(ExecLocked("BEGIN IMMEDIATE"));
     absl::Status st = body();
-    if (st.ok()) st = ExecLocked("UPDATE meta SET value = value + 1 WHERE name = 'version'");
     if (st.ok()) st = ExecLocked("COMMIT");
     if (!st.ok()) ExecLocked("ROLLBACK").IgnoreError();
     return st;

@@ -51,6 +51,22 @@ class AdminAuditTest(ContractAssertions, unittest.TestCase):
         limited = self.get("/admin/v1/audit?limit=1", self.admin).json()["data"]
         self.assertEqual(len(limited), 1)
 
+    def test_search_by_raw_subject_id_through_the_api_and_the_cli(self):
+        sent = self.gateway.request("GET", "/heygen/v2/avatars",
+                                    headers={**bearer(self.key), "X-Bulwark-Subject": "user-77"})
+        self.assertEqual(sent.status, 200, sent)
+        request_id = sent.header("X-Request-Id")
+        query = "/admin/v1/audit?subject=user-77"
+        self.assertTrue(wait_until(lambda: request_id in [
+            r["request_id"] for r in self.get(query, self.admin).json()["data"]], 3))
+        records = self.get(query, self.admin).json()["data"]
+        self.assertNotIn("user-77", json.dumps(records))  # pseudonyms only
+        self.assertEqual(len({r["subject"] for r in records}), 1)
+        lines = self.gateway.cli("audit", "search", "--subject", "user-77").stdout.splitlines()
+        self.assertIn(request_id, [json.loads(line)["request_id"] for line in lines])
+        self.assertEqual(self.get("/admin/v1/audit?subject=nobody", self.admin).json()["data"],
+                         [])
+
     def test_verify_reports_the_chain(self):
         self.gateway.request("GET", "/heygen/v2/avatars", headers=bearer(self.key))
         response = self.get("/admin/v1/audit/verify", self.admin)
