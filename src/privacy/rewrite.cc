@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include <nlohmann/json.hpp>
+
 #include "crypto/keys.h"
 #include "fmt/format.h"
 #include "privacy/text_util.h"
@@ -106,7 +108,7 @@ std::string Pseudonymizer::TokenFor(PiiType type, std::string_view value) {
   return token;
 }
 
-std::string Pseudonymizer::Restore(std::string_view text) const {
+std::string Pseudonymizer::Restore(std::string_view text, bool json_string) const {
   std::string out;
   out.reserve(text.size());
   size_t pos = 0;
@@ -128,7 +130,13 @@ std::string Pseudonymizer::Restore(std::string_view text) const {
       continue;
     }
     out.append(text.substr(pos, open - pos));
-    out.append(it->second);
+    if (json_string) {
+      const std::string quoted =
+          nlohmann::json(it->second).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+      out.append(quoted, 1, quoted.size() - 2);
+    } else {
+      out.append(it->second);
+    }
     pos = close + 1;
   }
   out.append(text.substr(pos));

@@ -65,7 +65,9 @@ class Pseudonymizer {
   std::string TokenFor(PiiType type, std::string_view value);
 
   // Replaces every known token in `text` with its original value; unknown tokens stay.
-  std::string Restore(std::string_view text) const;
+  // With `json_string`, values are escaped for the inside of a JSON string (the token sat
+  // in one), so a restored quote or backslash cannot break the vendor's JSON answer.
+  std::string Restore(std::string_view text, bool json_string = false) const;
 
   // Number of distinct values seen.
   size_t size() const { return reverse_.size(); }

@@ -1,6 +1,7 @@
 #include "privacy/rewrite.h"
 
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include "privacy/scanner.h"
 
@@ -42,6 +43,17 @@ TEST(Rewrite, PseudonymizesStablyAndRestores) {
   EXPECT_EQ(pseudonyms.size(), 2u);
   EXPECT_EQ(pseudonyms.Restore("Reply to <EMAIL_2> and <EMAIL_9> <EMAIL_1>"),
             "Reply to b@example.com and <EMAIL_9> a@example.com");
+}
+
+TEST(Rewrite, RestoresInsideJsonStringsWithEscaping) {
+  Pseudonymizer p;
+  std::string token = p.TokenFor(PiiType::kPerson, "Jane \"JJ\" O\\Neil");
+  std::string body = "{\"text\":\"Hi " + token + "\"}";
+  std::string restored = p.Restore(body, /*json_string=*/true);
+  EXPECT_EQ(restored, "{\"text\":\"Hi Jane \\\"JJ\\\" O\\\\Neil\"}");
+  auto parsed = nlohmann::json::parse(restored);
+  EXPECT_EQ(parsed["text"], "Hi Jane \"JJ\" O\\Neil");
+  EXPECT_EQ(p.Restore("Hi " + token), "Hi Jane \"JJ\" O\\Neil");
 }
 
 TEST(Rewrite, StreamRestorerHandlesSplitTokens) {

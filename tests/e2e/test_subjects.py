@@ -209,7 +209,7 @@ class SubjectRightsTest(ContractAssertions, unittest.TestCase):
         return json.loads(result.stdout)
 
     def audit_of(self, subject_pseudonym):
-        out = self.gateway.cli("audit", "search", "--subject", subject_pseudonym).stdout
+        out = self.gateway.cli("audit", "search", "--subject-pseudonym", subject_pseudonym).stdout
         return [json.loads(line) for line in out.splitlines()]
 
     def wait_for_payloads(self, subject, n):

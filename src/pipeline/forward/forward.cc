@@ -1,5 +1,6 @@
 #include "pipeline/forward/forward.h"
 
+#include <cctype>
 #include <charconv>
 
 #include <boost/asio/steady_timer.hpp>
@@ -86,10 +87,11 @@ std::string NewIdempotencyKey() {
   randombytes_buf(b, sizeof(b));
   b[6] = static_cast<unsigned char>((b[6] & 0x0f) | 0x40);
   b[8] = static_cast<unsigned char>((b[8] & 0x3f) | 0x80);
-  return fmt::format("{:02x}{:02x}{:02x}{:02x}-{:02x}{:02x}-{:02x}{:02x}-{:02x}{:02x}-"
-                     "{:02x}{:02x}{:02x}{:02x}{:02x}{:02x}",
-                     b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11],
-                     b[12], b[13], b[14], b[15]);
+  return fmt::format(
+      "{:02x}{:02x}{:02x}{:02x}-{:02x}{:02x}-{:02x}{:02x}-{:02x}{:02x}-"
+      "{:02x}{:02x}{:02x}{:02x}{:02x}{:02x}",
+      b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14],
+      b[15]);
 }
 
 bool IsIdempotent(std::string_view method) {
@@ -253,7 +255,8 @@ asio::awaitable<http::Response> Forwarder::Forward(RequestContext& ctx, double* 
                                                : code == absl::StatusCode::kUnavailable
                                                    ? "connect"
                                                    : "protocol");
-      if (provider_traffic != nullptr) provider_traffic->breaker.RecordFailure(std::chrono::steady_clock::now());
+      if (provider_traffic != nullptr)
+        provider_traffic->breaker.RecordFailure(std::chrono::steady_clock::now());
       if (can_retry && idempotent && (timeout || code == absl::StatusCode::kUnavailable) &&
           budget_allows_retry()) {
         timer.expires_after(wait);
@@ -340,7 +343,13 @@ asio::awaitable<http::Response> Forwarder::Forward(RequestContext& ctx, double* 
       ctx.captured_response.assign(response.body, 0,
                                    std::min(ctx.capture_limit, response.body.size()));
     }
-    if (ctx.pseudonyms) response.body = ctx.pseudonyms->Restore(response.body);
+    if (ctx.pseudonyms) {
+      const std::string* type = response.Find("content-type");
+      std::string lower = type ? *type : std::string();
+      for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      bool json = lower.find("json") != std::string::npos;
+      response.body = ctx.pseudonyms->Restore(response.body, json);
+    }
     co_return response;
   }
 }
