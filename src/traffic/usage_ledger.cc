@@ -115,6 +115,7 @@ absl::Status UsageLedger::FlushNow() {
       r.unit = key.substr(b + 1, c - b - 1);
       r.period = key.substr(c + 1);
       r.amount = cell.pending;
+      cell.flushing += cell.pending;
       cell.pending = 0;
       deltas.push_back(std::move(r));
     }
@@ -124,6 +125,7 @@ absl::Status UsageLedger::FlushNow() {
     std::lock_guard<std::mutex> lock(mu_);
     for (const UsageRecord& d : deltas) {
       Cell& cell = cells_[CellKey(d.scope, d.id, d.unit, d.period)];
+      cell.flushing -= d.amount;
       if (st.ok()) {
         cell.base += d.amount;
       } else {
@@ -144,7 +146,8 @@ absl::Status UsageLedger::FlushNow() {
   for (auto it = cells_.begin(); it != cells_.end();) {
     std::string_view period = std::string_view(it->first).substr(it->first.rfind(kSep) + 1);
     bool current = period == periods[0] || period == periods[1];
-    if (!current && it->second.pending == 0 && it->second.reserved == 0) {
+    if (!current && it->second.pending == 0 && it->second.flushing == 0 &&
+        it->second.reserved == 0) {
       it = cells_.erase(it);
     } else {
       ++it;
@@ -187,8 +190,9 @@ std::unique_ptr<UsageLedger::Reservation> UsageLedger::TryReserve(const Subject&
       if (amount <= 0) continue;
       const std::string& period = rule.period == QuotaPeriod::kDay ? day : month;
       auto it = cells_.find(CellKey(check.scope, *check.id, rule.unit, period));
-      int64_t used =
-          it == cells_.end() ? 0 : it->second.base + it->second.pending + it->second.reserved;
+      int64_t used = it == cells_.end() ? 0
+                                        : it->second.base + it->second.pending +
+                                              it->second.flushing + it->second.reserved;
       if (used + amount > static_cast<int64_t>(rule.amount)) {
         if (refusal != nullptr) {
           refusal->scope = check.scope;
@@ -216,7 +220,9 @@ int64_t UsageLedger::UsedForTest(const std::string& scope, const std::string& id
                                  const std::string& unit, const std::string& period) {
   std::lock_guard<std::mutex> lock(mu_);
   auto it = cells_.find(CellKey(scope, id, unit, period));
-  return it == cells_.end() ? 0 : it->second.base + it->second.pending + it->second.reserved;
+  return it == cells_.end()
+             ? 0
+             : it->second.base + it->second.pending + it->second.flushing + it->second.reserved;
 }
 
 }  // namespace bulwark::traffic

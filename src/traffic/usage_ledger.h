@@ -91,6 +91,7 @@ class UsageLedger {
   struct Cell {
     int64_t base = 0;      // last total read from the store (includes our flushed usage)
     int64_t pending = 0;   // committed here, not yet written
+    int64_t flushing = 0;  // being written now (still counted until `base` includes it)
     int64_t reserved = 0;  // in flight
   };
   static std::string CellKey(std::string_view scope, std::string_view id, std::string_view unit,
