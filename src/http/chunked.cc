@@ -2,19 +2,14 @@
 
 #include <algorithm>
 
+#include "http/query.h"
+
 namespace bulwark::http {
 namespace {
 
 constexpr size_t kMaxLine = 4096;  // a size line with extensions, or one trailer field
 constexpr size_t kMaxTrailers = 32;
 constexpr size_t kMaxTrailerBytes = 16 * 1024;
-
-int HexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
 
 }  // namespace
 
@@ -27,9 +22,9 @@ ChunkedDecoder::Result ChunkedDecoder::Fail(int status, std::string_view reason)
 bool ChunkedDecoder::ParseSizeLine(std::string_view line) {
   size_t i = 0;
   uint64_t size = 0;
-  while (i < line.size() && HexValue(line[i]) >= 0) {
+  while (i < line.size() && HexDigitValue(line[i]) >= 0) {
     if (i >= 16) return false;
-    size = size * 16 + static_cast<uint64_t>(HexValue(line[i]));
+    size = size * 16 + static_cast<uint64_t>(HexDigitValue(line[i]));
     ++i;
   }
   if (i == 0) return false;

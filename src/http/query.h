@@ -17,6 +17,9 @@ namespace bulwark::http {
 
 using QueryParams = std::vector<std::pair<std::string, std::string>>;
 
+// 0-15 for a hex digit (either case), -1 otherwise.
+int HexDigitValue(char c);
+
 // Decodes %XX escapes (and nothing else: '+' stays '+'); nullopt on a malformed escape.
 std::optional<std::string> PercentDecode(std::string_view in);
 
