@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "base/cidr.h"
+#include "base/units.h"
 #include "cli/common.h"
 #include "http/server.h"
 #include "pipeline/privacy/route_policy.h"
@@ -70,6 +71,12 @@ int RunCheck(const GlobalOptions& global) {
   if (!c.audit_fail_closed) {
     add("high", "audit.fail_open",
         "audit.fail_closed = false: requests are forwarded even when they cannot be audited");
+  }
+  if (c.token_ttl > std::chrono::hours(1)) {
+    add("medium", "auth.token_ttl",
+        fmt::format("auth.token_ttl is {}: a leaked OAuth2 token stays usable that long after "
+                    "issue (revoking its key still stops it); 10m to 1h is usual",
+                    bulwark::FormatDuration(c.token_ttl)));
   }
   if (c.metrics_public && !ListenIsLoopback(c.server.admin_listen)) {
     add("medium", "admin.metrics_public", "/metrics is public on a non-loopback listener");

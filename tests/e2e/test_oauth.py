@@ -425,5 +425,17 @@ class OAuthTest(ContractAssertions, unittest.TestCase):
         self.assertNothingUpstream()
 
 
+
+class TokenLifetimeCheckTest(unittest.TestCase):
+    def test_check_reports_a_token_ttl_over_an_hour(self):
+        for ttl, expected in (("2h", True), ("30m", False)):
+            gateway = Gateway({"heygen": {"base_url": "https://api.heygen.com"}},
+                              extra_tables={"auth": {"token_ttl": ttl}}).prepare()
+            self.addCleanup(gateway.cleanup)
+            result = gateway.cli("check", check=False)
+            checks = [f["check"] for f in json.loads(result.stdout)["findings"]]
+            self.assertEqual("auth.token_ttl" in checks, expected, (ttl, result.stdout))
+
+
 if __name__ == "__main__":
     unittest.main()
