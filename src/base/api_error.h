@@ -16,7 +16,7 @@ enum class ApiError {
   kRouteNotAllowed,
   kKeySuspended,
   kInvalidRequest,
-  kNotFound,  // route_not_allowed with 404 for an unknown provider
+  kNotFound,        // route_not_allowed with 404 for an unknown provider
   kObjectNotFound,  // 404 not_found: a vendor object of another tenant (or unknown)
   kPayloadTooLarge,
   kHeadersTooLarge,

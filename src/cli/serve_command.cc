@@ -83,9 +83,9 @@ void ReloadConfig(const Config& running, traffic::TrafficControl& traffic) {
   if (running.access_log != fresh->access_log) restart.push_back("log.access");
   for (const ProviderConfig& p : fresh->providers) {
     const ProviderConfig* old = running.FindProvider(p.name);
-    if (old != nullptr && (old->base_url != p.base_url || old->profile != p.profile ||
-                           old->secret != p.secret || old->pii != p.pii ||
-                           old->timeout != p.timeout || old->passthrough != p.passthrough)) {
+    if (old != nullptr &&
+        (old->base_url != p.base_url || old->profile != p.profile || old->secret != p.secret ||
+         old->pii != p.pii || old->timeout != p.timeout || old->passthrough != p.passthrough)) {
       restart.push_back(fmt::format("providers.{} (other than its traffic limits)", p.name));
     }
   }

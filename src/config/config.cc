@@ -118,8 +118,7 @@ absl::StatusOr<std::string> GetPiiMode(const toml::node& n, std::string_view key
   if (s == "redact" || s == "pseudonymize" || s == "block" || s == "allow" || s == "mask") {
     return s;
   }
-  return TypeError(key,
-                   "one of \"redact\", \"pseudonymize\", \"mask\", \"block\", \"allow\"");
+  return TypeError(key, "one of \"redact\", \"pseudonymize\", \"mask\", \"block\", \"allow\"");
 }
 
 // [auth.jwt.NAME] keys write into the issuer being walked (the last one added).
@@ -217,8 +216,7 @@ absl::StatusOr<std::vector<std::string>> GetRateRules(const toml::node& n, std::
   return items;
 }
 
-absl::StatusOr<std::vector<std::string>> GetQuotaRules(const toml::node& n,
-                                                       std::string_view key) {
+absl::StatusOr<std::vector<std::string>> GetQuotaRules(const toml::node& n, std::string_view key) {
   ASSIGN_OR_RETURN(std::vector<std::string> items, GetStrings(n, key));
   for (const std::string& item : items) {
     if (!ParseQuotaRule(item).ok()) {
@@ -435,42 +433,59 @@ const std::vector<KeySpec>& Specs() {
        AnomalyField(&AnomalyConfig::throttle_rate, GetRateString)},
       {{"anomaly.max_tracked", "integer", "100000", "Client addresses tracked at once."},
        AnomalyField(&AnomalyConfig::max_tracked, GetPositive)},
-      {{"anomaly.rate_spike.factor", "integer", "10", "Requests of one key per interval above factor x its own baseline (EWMA)."},
+      {{"anomaly.rate_spike.factor", "integer", "10",
+        "Requests of one key per interval above factor x its own baseline (EWMA)."},
        AnomalyRuleField(&AnomalyConfig::rate_spike, &AnomalyRuleConfig::factor, GetPositive)},
-      {{"anomaly.rate_spike.min", "integer", "100", "Fewest events in one interval for rate_spike to fire."},
+      {{"anomaly.rate_spike.min", "integer", "100",
+        "Fewest events in one interval for rate_spike to fire."},
        AnomalyRuleField(&AnomalyConfig::rate_spike, &AnomalyRuleConfig::min, GetPositive)},
       {{"anomaly.rate_spike.action", "string", "\"alert\"", "off, alert, throttle or suspend."},
        AnomalyRuleField(&AnomalyConfig::rate_spike, &AnomalyRuleConfig::action, GetAnomalyAction)},
-      {{"anomaly.auth_failures.factor", "integer", "1", "Authentication failures per interval from one address or against one key id."},
+      {{"anomaly.auth_failures.factor", "integer", "1",
+        "Authentication failures per interval from one address or against one key id."},
        AnomalyRuleField(&AnomalyConfig::auth_failures, &AnomalyRuleConfig::factor, GetPositive)},
-      {{"anomaly.auth_failures.min", "integer", "20", "Fewest events in one interval for auth_failures to fire."},
+      {{"anomaly.auth_failures.min", "integer", "20",
+        "Fewest events in one interval for auth_failures to fire."},
        AnomalyRuleField(&AnomalyConfig::auth_failures, &AnomalyRuleConfig::min, GetPositive)},
       {{"anomaly.auth_failures.action", "string", "\"alert\"", "off, alert, throttle or suspend."},
-       AnomalyRuleField(&AnomalyConfig::auth_failures, &AnomalyRuleConfig::action, GetAnomalyAction)},
-      {{"anomaly.new_network.factor", "integer", "1", "A key used from a /24 (IPv4) or /48 (IPv6) not seen for it in its learning period."},
+       AnomalyRuleField(&AnomalyConfig::auth_failures, &AnomalyRuleConfig::action,
+                        GetAnomalyAction)},
+      {{"anomaly.new_network.factor", "integer", "1",
+        "A key used from a /24 (IPv4) or /48 (IPv6) not seen for it in its learning period."},
        AnomalyRuleField(&AnomalyConfig::new_network, &AnomalyRuleConfig::factor, GetPositive)},
-      {{"anomaly.new_network.min", "integer", "1", "Fewest events in one interval for new_network to fire."},
+      {{"anomaly.new_network.min", "integer", "1",
+        "Fewest events in one interval for new_network to fire."},
        AnomalyRuleField(&AnomalyConfig::new_network, &AnomalyRuleConfig::min, GetPositive)},
       {{"anomaly.new_network.action", "string", "\"alert\"", "off, alert, throttle or suspend."},
        AnomalyRuleField(&AnomalyConfig::new_network, &AnomalyRuleConfig::action, GetAnomalyAction)},
-      {{"anomaly.pii_spike.factor", "integer", "10", "PII findings of one key per interval above factor x its baseline."},
+      {{"anomaly.pii_spike.factor", "integer", "10",
+        "PII findings of one key per interval above factor x its baseline."},
        AnomalyRuleField(&AnomalyConfig::pii_spike, &AnomalyRuleConfig::factor, GetPositive)},
-      {{"anomaly.pii_spike.min", "integer", "50", "Fewest events in one interval for pii_spike to fire."},
+      {{"anomaly.pii_spike.min", "integer", "50",
+        "Fewest events in one interval for pii_spike to fire."},
        AnomalyRuleField(&AnomalyConfig::pii_spike, &AnomalyRuleConfig::min, GetPositive)},
       {{"anomaly.pii_spike.action", "string", "\"alert\"", "off, alert, throttle or suspend."},
        AnomalyRuleField(&AnomalyConfig::pii_spike, &AnomalyRuleConfig::action, GetAnomalyAction)},
-      {{"anomaly.blocked_spike.factor", "integer", "10", "Policy refusals (403/422/429) of one key per interval above factor x its baseline."},
+      {{"anomaly.blocked_spike.factor", "integer", "10",
+        "Policy refusals (403/422/429) of one key per interval above factor x its baseline."},
        AnomalyRuleField(&AnomalyConfig::blocked_spike, &AnomalyRuleConfig::factor, GetPositive)},
-      {{"anomaly.blocked_spike.min", "integer", "20", "Fewest events in one interval for blocked_spike to fire."},
+      {{"anomaly.blocked_spike.min", "integer", "20",
+        "Fewest events in one interval for blocked_spike to fire."},
        AnomalyRuleField(&AnomalyConfig::blocked_spike, &AnomalyRuleConfig::min, GetPositive)},
       {{"anomaly.blocked_spike.action", "string", "\"alert\"", "off, alert, throttle or suspend."},
-       AnomalyRuleField(&AnomalyConfig::blocked_spike, &AnomalyRuleConfig::action, GetAnomalyAction)},
-      {{"anomaly.spend_acceleration.factor", "integer", "4", "Units (requests) of one tenant per interval above factor x its baseline."},
-       AnomalyRuleField(&AnomalyConfig::spend_acceleration, &AnomalyRuleConfig::factor, GetPositive)},
-      {{"anomaly.spend_acceleration.min", "integer", "1000", "Fewest events in one interval for spend_acceleration to fire."},
+       AnomalyRuleField(&AnomalyConfig::blocked_spike, &AnomalyRuleConfig::action,
+                        GetAnomalyAction)},
+      {{"anomaly.spend_acceleration.factor", "integer", "4",
+        "Units (requests) of one tenant per interval above factor x its baseline."},
+       AnomalyRuleField(&AnomalyConfig::spend_acceleration, &AnomalyRuleConfig::factor,
+                        GetPositive)},
+      {{"anomaly.spend_acceleration.min", "integer", "1000",
+        "Fewest events in one interval for spend_acceleration to fire."},
        AnomalyRuleField(&AnomalyConfig::spend_acceleration, &AnomalyRuleConfig::min, GetPositive)},
-      {{"anomaly.spend_acceleration.action", "string", "\"alert\"", "off, alert, throttle or suspend."},
-       AnomalyRuleField(&AnomalyConfig::spend_acceleration, &AnomalyRuleConfig::action, GetAnomalyAction)},
+      {{"anomaly.spend_acceleration.action", "string", "\"alert\"",
+        "off, alert, throttle or suspend."},
+       AnomalyRuleField(&AnomalyConfig::spend_acceleration, &AnomalyRuleConfig::action,
+                        GetAnomalyAction)},
       {{"alerts.webhooks", "array of URLs", "[]", "Receivers of signed generic JSON alerts."},
        AlertsField(&AlertsConfig::webhooks, GetWebhookUrls)},
       {{"alerts.slack_webhooks", "array of URLs", "[]", "Slack-compatible receivers ({\"text\"})."},

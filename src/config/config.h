@@ -79,13 +79,13 @@ struct ProviderConfig {
 // ([auth.jwt.NAME], see docs/config.md). Its tokens act as the synthetic key
 // "jwt:NAME:<sub>" in the rest of the pipeline.
 struct JwtIssuerConfig {
-  std::string name;    // table name under [auth.jwt]
-  std::string issuer;  // required: the exact `iss`
-  std::string audience;  // required: must appear in `aud`
-  std::filesystem::path jwks_file;                // a JWKS document (RFC 7517), or
+  std::string name;                                // table name under [auth.jwt]
+  std::string issuer;                              // required: the exact `iss`
+  std::string audience;                            // required: must appear in `aud`
+  std::filesystem::path jwks_file;                 // a JWKS document (RFC 7517), or
   std::vector<std::filesystem::path> public_keys;  // PEM public keys (kid = file stem)
   std::vector<std::string> algorithms;             // required: RS256 | ES256 | EdDSA
-  std::string scopes_claim = "scope";  // space-separated string or array of strings
+  std::string scopes_claim = "scope";              // space-separated string or array of strings
   // Claim value -> bulwark scopes; when empty the claim values are bulwark scopes.
   std::vector<std::pair<std::string, std::vector<std::string>>> claim_scopes;
   std::vector<std::string> allowed_scopes;  // required: the most a token may get
@@ -103,11 +103,11 @@ struct AnomalyRuleConfig {
 };
 struct AnomalyConfig {
   bool enabled = true;
-  std::chrono::seconds interval{60};             // counting interval (bucket)
-  uint64_t warmup = 10;                          // intervals of history before baselines count
-  std::chrono::seconds learning_period{86400};   // new_network: networks learnt per key first
-  std::string throttle_rate = "1/s";             // the safe rate of a `throttle` response
-  uint64_t max_tracked = 100000;                 // client addresses tracked at once
+  std::chrono::seconds interval{60};            // counting interval (bucket)
+  uint64_t warmup = 10;                         // intervals of history before baselines count
+  std::chrono::seconds learning_period{86400};  // new_network: networks learnt per key first
+  std::string throttle_rate = "1/s";            // the safe rate of a `throttle` response
+  uint64_t max_tracked = 100000;                // client addresses tracked at once
   AnomalyRuleConfig rate_spike{10, 100, "alert"};
   AnomalyRuleConfig auth_failures{1, 20, "alert"};  // min = failures per interval
   AnomalyRuleConfig new_network{1, 1, "alert"};
@@ -146,8 +146,8 @@ struct Config {
   // [tenants.NAME] quota = [...] (issue 4): tenant name -> quota rules.
   std::map<std::string, std::vector<std::string>> tenant_quotas;
   std::vector<JwtIssuerConfig> jwt_issuers;  // [auth.jwt.NAME]
-  AnomalyConfig anomaly;  // [anomaly] (issue 7)
-  AlertsConfig alerts;    // [alerts] (issue 7)
+  AnomalyConfig anomaly;                     // [anomaly] (issue 7)
+  AlertsConfig alerts;                       // [alerts] (issue 7)
 
   const ProviderConfig* FindProvider(std::string_view name) const;
   // Absolute filesystem path of a sqlite:// store URL.

@@ -159,8 +159,8 @@ void Metrics::RenderIncidentMetrics(std::string& out) const {
   out += "# HELP bulwark_pii_findings_total PII found in requests, by type and action taken.\n";
   out += "# TYPE bulwark_pii_findings_total counter\n";
   for (const auto& [labels, n] : pii_findings_) {
-    out += fmt::format("bulwark_pii_findings_total{{type=\"{}\",action=\"{}\"}} {}\n",
-                       labels.first, labels.second, n);
+    out += fmt::format("bulwark_pii_findings_total{{type=\"{}\",action=\"{}\"}} {}\n", labels.first,
+                       labels.second, n);
   }
   out += "# HELP bulwark_audit_write_duration_seconds Time to make a decision record durable.\n";
   out += "# TYPE bulwark_audit_write_duration_seconds histogram\n";
@@ -170,8 +170,9 @@ void Metrics::RenderIncidentMetrics(std::string& out) const {
   out += "# HELP bulwark_audit_write_failures_total Decision records that could not be written.\n";
   out += "# TYPE bulwark_audit_write_failures_total counter\n";
   out += fmt::format("bulwark_audit_write_failures_total {}\n", audit_write_failures_);
-  out += "# HELP bulwark_alerts_total Anomaly alerts, by rule and outcome (response taken, "
-         "deduplicated or dropped).\n";
+  out +=
+      "# HELP bulwark_alerts_total Anomaly alerts, by rule and outcome (response taken, "
+      "deduplicated or dropped).\n";
   out += "# TYPE bulwark_alerts_total counter\n";
   for (const auto& [labels, n] : alerts_) {
     out += fmt::format("bulwark_alerts_total{{rule=\"{}\",outcome=\"{}\"}} {}\n", labels.first,
@@ -227,8 +228,9 @@ void Metrics::RenderTrafficMetrics(std::string& out) const {
     out += fmt::format("bulwark_upstream_retries_total{{provider=\"{}\",result=\"{}\"}} {}\n",
                        labels.first, labels.second, n);
   }
-  out += "# HELP bulwark_circuit_breaker_state Circuit breaker per provider: 0 closed, 1 open, "
-         "2 half open.\n";
+  out +=
+      "# HELP bulwark_circuit_breaker_state Circuit breaker per provider: 0 closed, 1 open, "
+      "2 half open.\n";
   out += "# TYPE bulwark_circuit_breaker_state gauge\n";
   for (const auto& [provider, state] : breaker_state_) {
     out += fmt::format("bulwark_circuit_breaker_state{{provider=\"{}\"}} {}\n", provider, state);

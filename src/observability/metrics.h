@@ -70,8 +70,8 @@ class Metrics {
   std::map<std::string, uint64_t> refusals_;
   std::map<std::pair<std::string, std::string>, uint64_t> upstream_errors_;
   std::map<std::string, uint64_t> parse_errors_;
-  std::map<std::pair<std::string, std::string>, uint64_t> retries_;      // issue 4
-  std::map<std::string, int> breaker_state_;                               // issue 4
+  std::map<std::pair<std::string, std::string>, uint64_t> retries_;  // issue 4
+  std::map<std::string, int> breaker_state_;                         // issue 4
   std::map<std::pair<std::string, std::string>, uint64_t> breaker_transitions_;
   std::map<std::pair<std::string, std::string>, uint64_t> queue_outcomes_;
   std::map<std::string, uint64_t> limit_refusals_;

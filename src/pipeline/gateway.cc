@@ -14,8 +14,8 @@
 #include "http/path.h"
 #include "pipeline/authn/authn_stage.h"
 #include "pipeline/capture/capture_writer.h"
-#include "pipeline/freeze/freeze_stage.h"
 #include "pipeline/consent/consent_stage.h"
+#include "pipeline/freeze/freeze_stage.h"
 #include "pipeline/ipallow/ip_allow_stage.h"
 #include "pipeline/ownership/ownership_stage.h"
 #include "pipeline/privacy/pii_stage.h"
@@ -83,8 +83,7 @@ absl::StatusOr<std::unique_ptr<Gateway>> Gateway::Create(GatewayDeps deps) {
   auto scanner = privacy::Scanner::Create();
   if (!scanner.ok()) return scanner.status();
   g->scanner_ = std::move(*scanner);
-  auto pii_stage =
-      PiiStage::Create(*g->scanner_, g->deps_.subject_key, g->deps_.config->providers);
+  auto pii_stage = PiiStage::Create(*g->scanner_, g->deps_.subject_key, g->deps_.config->providers);
   if (!pii_stage.ok()) return pii_stage.status();
   g->stages_.push_back(std::move(*pii_stage));
   g->forwarder_ = std::make_unique<Forwarder>(*g->deps_.metrics);
@@ -277,17 +276,17 @@ asio::awaitable<http::Response> Gateway::Handle(http::Request& request) {
     std::string token_request_id = NewRequestId();
     auth::TokenEndpoint::KeyLookup lookup =
         [snap](const std::string& hash) -> std::optional<KeyRecord> {
-          auto it = snap->keys_by_hash.find(hash);
-          if (it == snap->keys_by_hash.end()) return std::nullopt;
-          // No new tokens for a suspended key or a frozen tenant (issue 7).
-          const KeyRecord& record = it->second->record;
-          auto suspended = snap->key_suspensions.find(record.id);
-          if ((suspended != snap->key_suspensions.end() && suspended->second.mode == "suspend") ||
-              snap->frozen_all || snap->frozen_tenants.count(record.tenant) != 0) {
-            return std::nullopt;
-          }
-          return record;
-        };
+      auto it = snap->keys_by_hash.find(hash);
+      if (it == snap->keys_by_hash.end()) return std::nullopt;
+      // No new tokens for a suspended key or a frozen tenant (issue 7).
+      const KeyRecord& record = it->second->record;
+      auto suspended = snap->key_suspensions.find(record.id);
+      if ((suspended != snap->key_suspensions.end() && suspended->second.mode == "suspend") ||
+          snap->frozen_all || snap->frozen_tenants.count(record.tenant) != 0) {
+        return std::nullopt;
+      }
+      return record;
+    };
     http::Response token_response =
         co_await token_endpoint_->Token(request, token_request_id, ring, lookup);
     co_return token_response;

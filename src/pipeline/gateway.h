@@ -23,8 +23,8 @@
 #include "config/config.h"
 #include "observability/access_log.h"
 #include "observability/metrics.h"
-#include "pipeline/context.h"
 #include "pipeline/authn/jwt_authn.h"
+#include "pipeline/context.h"
 #include "pipeline/forward/forward.h"
 #include "privacy/scanner.h"
 #include "ratelimit/limiter.h"
@@ -43,12 +43,12 @@ struct GatewayDeps {
   Metrics* metrics = nullptr;
   AccessLog* access_log = nullptr;
   audit::AuditLog* audit = nullptr;
-  anomaly::Detector* anomaly = nullptr;  // optional: sees every finished request (issue 7)
-  OwnershipIndex* ownership = nullptr;  // vendor objects bound to tenants (required)
-  SubjectResolver* subjects = nullptr;  // per-subject keys (required, issue 6)
-  CaptureWriter* captures = nullptr;    // payload capture (required, issue 6)
+  anomaly::Detector* anomaly = nullptr;        // optional: sees every finished request (issue 7)
+  OwnershipIndex* ownership = nullptr;         // vendor objects bound to tenants (required)
+  SubjectResolver* subjects = nullptr;         // per-subject keys (required, issue 6)
+  CaptureWriter* captures = nullptr;           // payload capture (required, issue 6)
   traffic::TrafficControl* traffic = nullptr;  // provider limits, quotas, breaker (issue 4)
-  Secret key_hash_key;  // for client keys
+  Secret key_hash_key;                         // for client keys
   // No longer used for subjects: their pseudonyms derive from each subject's random key
   // (issue 6, SubjectResolver). Still handed to PiiStage::Create.
   Secret subject_key;

@@ -5,8 +5,8 @@
 
 #include <fmt/format.h>
 
-#include "base/limit_rules.h"
 #include "base/cidr.h"
+#include "base/limit_rules.h"
 #include "base/random.h"
 #include "base/status_macros.h"
 #include "base/units.h"

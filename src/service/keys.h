@@ -22,7 +22,7 @@ struct NewKey {
   std::string tenant = "default";
   std::vector<std::string> scopes, allow_ips, rates;
   std::vector<std::string> quotas;  // "100/d", "video_seconds:600/mo" (issue 4)
-  std::string expires_in;  // duration, "" = never
+  std::string expires_in;           // duration, "" = never
 };
 
 struct IssuedKey {

@@ -606,8 +606,7 @@ class SqliteStore final : public Store {
   absl::Status RotateSigningKey(const SigningKeyRecord& next, int64_t at,
                                 int64_t old_not_after) override {
     return Mutate([&]() -> absl::Status {
-      Statement prune(db_,
-                      "DELETE FROM signing_keys WHERE retired_at != 0 AND not_after < ?");
+      Statement prune(db_, "DELETE FROM signing_keys WHERE retired_at != 0 AND not_after < ?");
       prune.Bind(1, at);
       if (prune.Step() != SQLITE_DONE) return Error("prune signing keys");
       Statement retire(db_,
