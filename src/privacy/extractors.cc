@@ -21,11 +21,11 @@ namespace bulwark::privacy::internal {
 
 void ExtractBirthDate(size_t to, ScanState& state);
 void ExtractTitleName(size_t to, ScanState& state);
-void ExtractIntroName(size_t to, int strong, ScanState& state);
-void ExtractFirstName(size_t to, ScanState& state);
+void ExtractIntroName(size_t to, ScanState& state);
+void ExtractFirstName(size_t to, bool after_greeting, ScanState& state);
 void ExtractStreetAddress(size_t to, ScanState& state);
 void ExtractGermanAddress(size_t to, ScanState& state);
-std::string FirstNamePattern();
+std::array<std::string, 2> FirstNamePatterns();
 
 namespace {
 
@@ -273,9 +273,8 @@ bool CardGrouping(const NumericToken& t) {
   return g.size() >= 4 && g.back() >= 1 && g.back() <= 4;
 }
 
-bool PhoneValid(const NumericToken& t, ScanState& state) {
+bool PhoneValidUncached(const NumericToken& t, const std::string& raw, ScanState& state) {
   const PhoneNumberUtil& util = *PhoneNumberUtil::GetInstance();
-  const std::string raw(state.text.substr(t.start, t.end - t.start));
   PhoneNumber number;
   if (t.plus) {
     return util.Parse(raw, "ZZ", &number) == PhoneNumberUtil::NO_PARSING_ERROR &&
@@ -295,28 +294,45 @@ bool PhoneValid(const NumericToken& t, ScanState& state) {
   return false;
 }
 
+bool PhoneValid(const NumericToken& t, ScanState& state) {
+  // The verdict depends on the bytes (with '+' and grouping) and on the scanner's regions,
+  // which are fixed per scanner, as is the cache.
+  const std::string raw(state.text.substr(t.start, t.end - t.start));
+  if (const std::optional<bool> known = state.phone_verdicts.Find(raw)) {
+    return *known;
+  }
+  const bool valid = PhoneValidUncached(t, raw, state);
+  state.phone_verdicts.Remember(raw, valid);
+  return valid;
+}
+
 void ClassifyNumber(const NumericToken& t, ScanState& state) {
   const std::string_view text = state.text;
   const size_t n = t.digits.size();
-  const bool negative = state.ContextBefore(Kind::kCtxNegative, t.start, 24);
+  // Context words are looked up only once a shape needs them: most numbers in prose
+  // (dates, versions, prices) are rejected on shape alone.
+  const auto negative = [&] { return state.ContextBefore(Kind::kCtxNegative, t.start, 24); };
+  const auto ssn_context = [&] {
+    return state.ContextBefore(Kind::kCtxSsn, t.start, kContextWindow);
+  };
 
   // US SSN: 3-2-4 with '-' or ' ', or nine bare digits after an SSN context word.
-  const bool ssn_context = state.ContextBefore(Kind::kCtxSsn, t.start, kContextWindow);
   if (t.groups.size() == 3 && t.groups[0] == 3 && t.groups[1] == 2 && t.groups[2] == 4 &&
       t.seps[0] == t.seps[1] && (t.seps[0] == '-' || t.seps[0] == ' ') && !t.plus && !t.paren) {
     if (SsnValid(t.digits.substr(0, 3), t.digits.substr(3, 2), t.digits.substr(5, 4))) {
       double confidence = t.seps[0] == '-' ? 0.85 : 0.6;
-      if (ssn_context) {
+      const bool ssn_word = ssn_context();
+      if (ssn_word) {
         confidence = 0.98;
       }
-      if (negative && !ssn_context) {
+      if (!ssn_word && negative()) {
         confidence -= 0.4;
       }
       state.Add(PiiType::kUsSsn, t.start, t.end, confidence);
     }
     return;
   }
-  if (n == 9 && t.groups.size() == 1 && ssn_context) {
+  if (n == 9 && t.groups.size() == 1 && ssn_context()) {
     if (SsnValid(t.digits.substr(0, 3), t.digits.substr(3, 2), t.digits.substr(5, 4))) {
       state.Add(PiiType::kUsSsn, t.start, t.end, 0.9);
     }
@@ -327,7 +343,7 @@ void ClassifyNumber(const NumericToken& t, ScanState& state) {
   if (n >= 12 && n <= 19 && !t.plus && !t.paren && CardGrouping(t)) {
     if (LuhnValid(t.digits) && CardIssuerValid(t.digits)) {
       double confidence = 0.95;
-      if (negative && !state.ContextBefore(Kind::kCtxCard, t.start, kContextWindow)) {
+      if (negative() && !state.ContextBefore(Kind::kCtxCard, t.start, kContextWindow)) {
         confidence = 0.6;
       }
       state.Add(PiiType::kCreditCard, t.start, t.end, confidence);
@@ -348,19 +364,9 @@ void ClassifyNumber(const NumericToken& t, ScanState& state) {
     return;  // long dotted runs are version numbers or OIDs
   }
 
-  // Phone numbers.
-  const bool phone_context = state.ContextBefore(Kind::kCtxPhone, t.start, kContextWindow);
-  // Without '+' or a phone word, short national numbers are too easily other ids.
-  const size_t min_digits = t.plus ? 7 : (phone_context ? 8 : 9);
-  if (n < min_digits || n > 15) {
+  // Phone numbers. Shape checks first: the context lookup is the dearer part.
+  if (n > 15 || n < (t.plus ? 7u : 8u)) {
     return;
-  }
-  const bool formatted = t.groups.size() > 1 || t.paren;
-  if (!t.plus && !formatted && !phone_context) {
-    return;
-  }
-  if (!t.plus && t.seps.find('/') != std::string::npos && !phone_context) {
-    return;  // fractions, dates, paths
   }
   if (!t.plus) {
     // National formats group digits in twos or more; a single digit is only a leading
@@ -371,6 +377,19 @@ void ClassifyNumber(const NumericToken& t, ScanState& state) {
       }
     }
   }
+  const bool phone_context = state.ContextBefore(Kind::kCtxPhone, t.start, kContextWindow);
+  // Without '+' or a phone word, short national numbers are too easily other ids.
+  const size_t min_digits = t.plus ? 7 : (phone_context ? 8 : 9);
+  if (n < min_digits) {
+    return;
+  }
+  const bool formatted = t.groups.size() > 1 || t.paren;
+  if (!t.plus && !formatted && !phone_context) {
+    return;
+  }
+  if (!t.plus && t.seps.find('/') != std::string::npos && !phone_context) {
+    return;  // fractions, dates, paths
+  }
   if (!PhoneValid(t, state)) {
     return;
   }
@@ -378,7 +397,7 @@ void ClassifyNumber(const NumericToken& t, ScanState& state) {
   if (phone_context) {
     confidence = std::max(confidence, 0.9);
   }
-  if (negative && !phone_context) {
+  if (!phone_context && negative()) {
     confidence -= 0.4;
   }
   (void)text;
@@ -780,11 +799,9 @@ std::vector<TriggerSpec> BuildSpecs() {
       {Kind::kTitle, R"(\b(?:Mr|Mrs|Ms|Mx|Dr|Prof|Sir|Herr|Frau|Mme|Mlle)\.? )", kCase, 0},
       {Kind::kIntro,
        R"(\b(?:my name is|name is|full name|name:|dear|signed|patient|customer|client|employee|presenter|spokesperson|host|narrator|speaker|contact person|attn:?|attention:?)[ ,:]+)",
-       kCaseless, 1},
-      {Kind::kIntro,
-       R"(\b(?:hi|hello|hey|thanks|thank you|regards|sincerely|cheers|best|i am|i'm|this is|welcome|meet|congratulations|congrats|happy birthday|from|ask for|speak to|call)[ ,:!]+)",
        kCaseless, 0},
-      {Kind::kFirstName, FirstNamePattern(), kCase, 0},
+      {Kind::kFirstName, FirstNamePatterns()[0], kCase, 0},
+      {Kind::kFirstName, FirstNamePatterns()[1], kCase, 1},
       {Kind::kStreetSuffix,
        R"(\b(?:Street|St|Avenue|Ave|Road|Rd|Boulevard|Blvd|Lane|Ln|Drive|Dr|Court|Ct|Way|Place|Pl|Terrace|Parkway|Pkwy|Highway|Hwy|Square|Sq|Circle|Cir|Trail|Close|Crescent|Plaza)\b)",
        kCase, 0},
@@ -820,10 +837,57 @@ const std::vector<TriggerSpec>& TriggerSpecs() {
   return *specs;
 }
 
-bool ScanState::ContextIn(Kind kind, size_t from, size_t to) const {
-  const auto& ends = context_ends[static_cast<int>(kind)];
+Tier TierOf(Kind kind) {
+  switch (kind) {
+    case Kind::kNumeric:
+    case Kind::kIpv4:
+      return Tier::kDigitRuns;
+    case Kind::kIban:
+    case Kind::kStreetSuffix:
+      return Tier::kNearDigits;
+    default:
+      return static_cast<int>(kind) >= kFirstContextKind ? Tier::kContext : Tier::kWholeText;
+  }
+}
+
+bool ScanState::ContextIn(Kind kind, size_t from, size_t to) {
+  if (text.empty()) {
+    return false;
+  }
+  to = std::min(to, text.size());
+  for (size_t chunk = from / kChunk; chunk <= to / kChunk; ++chunk) {
+    EnsureContext(chunk);
+  }
+  const auto& ends = context_ends_[static_cast<int>(kind)];
   auto it = std::lower_bound(ends.begin(), ends.end(), static_cast<uint32_t>(from));
   return it != ends.end() && *it <= to;
+}
+
+void ScanState::EnsureContext(size_t chunk) {
+  if (chunk_scanned_.empty()) {
+    chunk_scanned_.resize(text.size() / kChunk + 1);
+  }
+  if (chunk_scanned_[chunk]) {
+    return;
+  }
+  chunk_scanned_[chunk] = true;
+  // Matches ending in [lo, hi) start at most kMaxContextWord bytes earlier, so the window
+  // [lo - kMaxContextWord, hi + 1) holds them whole, with the byte after each for \b.
+  // Where a window edge cuts a word, a false \b can only make a match that starts at the
+  // first byte or ends at the last, and those end outside [lo, hi) and are dropped.
+  constexpr size_t kMaxContextWord = 40;
+  const size_t lo = chunk * kChunk;
+  const size_t hi = lo + kChunk;  // ends at text.size() belong to the last chunk
+  const size_t begin = lo > kMaxContextWord ? lo - kMaxContextWord : 0;
+  const size_t end = std::min(text.size(), hi + 1);
+  std::array<std::vector<uint32_t>, kNumKinds> found;
+  context_finder_.Find(text, Window{begin, end}, found);
+  for (int kind = kFirstContextKind; kind < kNumKinds; ++kind) {
+    auto& ends = context_ends_[kind];
+    std::erase_if(found[kind], [&](uint32_t e) { return e < lo || e >= hi; });
+    ends.insert(std::lower_bound(ends.begin(), ends.end(), static_cast<uint32_t>(lo)),
+                found[kind].begin(), found[kind].end());
+  }
 }
 
 void Extract(const TriggerSpec& spec, size_t to, ScanState& state) {
@@ -864,10 +928,10 @@ void Extract(const TriggerSpec& spec, size_t to, ScanState& state) {
       ExtractTitleName(to, state);
       break;
     case Kind::kIntro:
-      ExtractIntroName(to, spec.arg, state);
+      ExtractIntroName(to, state);
       break;
     case Kind::kFirstName:
-      ExtractFirstName(to, state);
+      ExtractFirstName(to, spec.arg == 1, state);
       break;
     case Kind::kStreetSuffix:
       ExtractStreetAddress(to, state);

@@ -15,11 +15,11 @@ namespace bulwark::privacy::internal {
 
 void ExtractBirthDate(size_t to, ScanState& state);
 void ExtractTitleName(size_t to, ScanState& state);
-void ExtractIntroName(size_t to, int strong, ScanState& state);
-void ExtractFirstName(size_t to, ScanState& state);
+void ExtractIntroName(size_t to, ScanState& state);
+void ExtractFirstName(size_t to, bool after_greeting, ScanState& state);
 void ExtractStreetAddress(size_t to, ScanState& state);
 void ExtractGermanAddress(size_t to, ScanState& state);
-std::string FirstNamePattern();
+std::array<std::string, 2> FirstNamePatterns();
 bool HasDigitIn(std::string_view text, size_t from, size_t to);
 
 namespace {
@@ -345,8 +345,29 @@ constexpr std::string_view kStopWords[] = {
     "Each",
 };
 
-bool InList(std::string_view word, std::span<const std::string_view> list) {
-  return std::find(list.begin(), list.end(), word) != list.end();
+// A word list searchable in O(log n): the lists run to hundreds of words and are asked
+// for every capitalised word near a trigger.
+class WordSet {
+ public:
+  explicit WordSet(std::span<const std::string_view> words) : words_(words.begin(), words.end()) {
+    std::sort(words_.begin(), words_.end());
+  }
+  bool Contains(std::string_view word) const {
+    return std::binary_search(words_.begin(), words_.end(), word);
+  }
+
+ private:
+  std::vector<std::string_view> words_;
+};
+
+bool IsStopWord(std::string_view word) {
+  static const WordSet* const stop_words = new WordSet(kStopWords);
+  return stop_words->Contains(word);
+}
+
+bool IsListedFirstName(std::string_view word) {
+  static const WordSet* const first_names = new WordSet(kFirstNames);
+  return first_names->Contains(word);
 }
 
 bool IsNameByte(char c) { return IsLower(c) || IsHigh(c); }
@@ -377,7 +398,7 @@ size_t NameWordAt(std::string_view text, size_t pos, bool places = false) {
     return 0;
   }
   const std::string_view word = text.substr(pos, end - pos);
-  if (!places && InList(word, kStopWords)) {
+  if (!places && IsStopWord(word)) {
     return 0;
   }
   return end - pos;
@@ -696,16 +717,24 @@ bool HasDigitIn(std::string_view text, size_t from, size_t to) {
   return false;
 }
 
-std::string FirstNamePattern() {
-  std::string pattern = "\\b(?:";
+std::array<std::string, 2> FirstNamePatterns() {
+  std::string names;
   for (size_t i = 0; i < std::size(kFirstNames); ++i) {
     if (i > 0) {
-      pattern += '|';
+      names += '|';
     }
-    pattern += kFirstNames[i];
+    names += kFirstNames[i];
   }
-  pattern += ") [A-Z]";
-  return pattern;
+  // A listed name before a capitalised word, and a listed name right after a greeting or
+  // sign-off. Both end in something rarer than the name alone, which keeps Hyperscan's
+  // literal matcher fast (a bare "\b(?:names)\b" is five times slower on prose).
+  return {
+      "\\b(?:" + names + ") [A-Z]",
+      "\\b(?i:hi|hello|hey|thanks|thank you|regards|sincerely|cheers|best|i am|i'm|this is|"
+      "welcome|meet|congratulations|congrats|happy birthday|from|ask for|speak to|call)"
+      "[ ,:!]+\\s{0,3}(?:" +
+          names + ")\\b",
+  };
 }
 
 void ExtractBirthDate(size_t to, ScanState& state) {
@@ -736,7 +765,9 @@ void ExtractTitleName(size_t to, ScanState& state) {
   }
 }
 
-void ExtractIntroName(size_t to, int strong, ScanState& state) {
+// Trigger: an introduction such as "my name is" or "dear"; any capitalised name may follow
+// (greetings before a listed first name are handled by ExtractFirstName).
+void ExtractIntroName(size_t to, ScanState& state) {
   const std::string_view text = state.text;
   size_t pos = to;
   while (pos < text.size() && pos - to < 3 && IsSpace(text[pos])) {
@@ -746,22 +777,22 @@ void ExtractIntroName(size_t to, int strong, ScanState& state) {
   if (first == 0) {
     return;
   }
-  const bool listed = InList(text.substr(pos, first), kFirstNames);
-  if (!strong && !listed) {
-    return;
-  }
+  const bool listed = IsListedFirstName(text.substr(pos, first));
   const auto [end, words] = ReadName(text, pos, 3);
   double confidence = words > 1 ? 0.7 : 0.6;
-  if (strong && !listed && words == 1) {
+  if (!listed && words == 1) {
     confidence = 0.55;
   }
   AddName(state, pos, end, confidence);
 }
 
-void ExtractFirstName(size_t to, ScanState& state) {
-  // Trigger: "\b<FirstName> [A-Z]"; the first name starts after the previous word break.
+void ExtractFirstName(size_t to, bool after_greeting, ScanState& state) {
+  // Triggers: "\b<FirstName> [A-Z]", or "<greeting>[ ,:!]+<FirstName>\b" (see
+  // FirstNamePatterns). The name starts after the previous word break ("Marie-Anne" is one
+  // word).
   const std::string_view text = state.text;
-  size_t start = to - 3;
+  const size_t name_end = after_greeting ? to : to - 2;
+  size_t start = name_end;
   while (start > 0 &&
          (IsAlpha(text[start - 1]) || IsHigh(text[start - 1]) || text[start - 1] == '-')) {
     --start;
@@ -770,6 +801,15 @@ void ExtractFirstName(size_t to, ScanState& state) {
     return;
   }
   const auto [end, words] = ReadName(text, start, 3);
+  if (after_greeting) {
+    // "Hi Sarah", "Thanks, Robert Brown": one listed first name is enough.
+    if (words == 0 || !IsListedFirstName(text.substr(start, name_end - start))) {
+      return;
+    }
+    state.processed_end[static_cast<int>(Kind::kFirstName)] = end;
+    AddName(state, start, end, words > 1 ? 0.7 : 0.6);
+    return;
+  }
   if (words < 2) {
     return;
   }

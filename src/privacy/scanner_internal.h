@@ -12,6 +12,7 @@
 #include <string_view>
 #include <vector>
 
+#include "privacy/phone_verdicts.h"
 #include "privacy/pii_type.h"
 
 namespace bulwark::privacy::internal {
@@ -54,32 +55,90 @@ struct TriggerSpec {
 // The trigger patterns; index = Hyperscan pattern id.
 const std::vector<TriggerSpec>& TriggerSpecs();
 
+// Which pass looks for a trigger kind. Hyperscan slows down sharply when cheap shapes
+// (digit classes, short context words) share a database with the literal anchors, so:
+//  - kWholeText: literal-anchored patterns (emails, key prefixes, names...), one
+//    Hyperscan pass over the whole text;
+//  - kDigitRuns: numbers and IPv4 addresses, read directly off the runs of digits by
+//    ScanDigitRuns (their patterns document the shape; they are not compiled);
+//  - kNearDigits: IBANs and street addresses, a Hyperscan pass over small windows around
+//    the digit runs that could start or end one;
+//  - kContext: context words, scanned lazily per chunk when an extractor asks.
+enum class Tier : uint8_t { kWholeText, kDigitRuns, kNearDigits, kContext };
+Tier TierOf(Kind kind);
+
 // One Hyperscan match: pattern id and end offset.
 struct Trigger {
   uint32_t to;
   uint16_t spec;
 };
 
+// A half-open byte range of the text.
+struct Window {
+  size_t begin;
+  size_t end;
+};
+
+// What ScanDigitRuns finds. A run is digits joined by at most two of " -./()", which is
+// how the kNumeric pattern reads them.
+struct DigitRuns {
+  // kNumeric triggers (a run with seven or more digits, at its seventh digit) and kIpv4
+  // triggers (four dot-separated groups), ascending. Trigger::spec is the index of the
+  // first TriggerSpec of that kind.
+  std::vector<Trigger> triggers;
+  // Sorted, disjoint windows for the kNearDigits patterns: around runs right after two
+  // capital letters (an IBAN) or followed by a capitalised word (a house number), widened
+  // to word boundaries so that \b behaves as in the text.
+  std::vector<Window> windows;
+};
+DigitRuns ScanDigitRuns(std::string_view text);
+
+// Finds the context words whose match ends in [window.begin, window.end) and appends
+// their end offsets (ascending) per context kind. Implemented by the scanner.
+class ContextFinder {
+ public:
+  virtual ~ContextFinder() = default;
+  virtual void Find(std::string_view text, Window window,
+                    std::array<std::vector<uint32_t>, kNumKinds>& ends) const = 0;
+};
+
 // Per-scan state handed to the extractors.
-struct ScanState {
+class ScanState {
+ public:
+  ScanState(std::string_view scanned, std::span<const std::string> regions, PhoneVerdicts& verdicts,
+            const ContextFinder& context_finder)
+      : text(scanned),
+        phone_regions(regions),
+        phone_verdicts(verdicts),
+        context_finder_(context_finder) {}
+
   std::string_view text;
   std::span<const std::string> phone_regions;
-  // End offsets of context words, ascending, per context kind.
-  std::array<std::vector<uint32_t>, kNumKinds> context_ends;
+  PhoneVerdicts& phone_verdicts;  // shared by every scan of the scanner
   // Per extractor kind: the end of the last span it examined; triggers ending at or
   // before it are skipped, which keeps the work linear.
   std::array<size_t, kNumKinds> processed_end{};
   std::vector<Finding> candidates;
 
-  // True if a context word of `kind` ends within [from, to].
-  bool ContextIn(Kind kind, size_t from, size_t to) const;
+  // True if a context word of `kind` ends within [from, to]. Scans the chunks around
+  // the range for context words on first use.
+  bool ContextIn(Kind kind, size_t from, size_t to);
   // True if a context word of `kind` ends in the `window` bytes before `pos` (or at it).
-  bool ContextBefore(Kind kind, size_t pos, size_t window) const {
+  bool ContextBefore(Kind kind, size_t pos, size_t window) {
     return ContextIn(kind, pos > window ? pos - window : 0, pos);
   }
   void Add(PiiType type, size_t start, size_t end, double confidence) {
     candidates.push_back(Finding{type, start, end, confidence});
   }
+
+ private:
+  static constexpr size_t kChunk = 256;
+  void EnsureContext(size_t chunk);
+
+  const ContextFinder& context_finder_;
+  std::vector<bool> chunk_scanned_;
+  // End offsets of context words, ascending, per context kind (scanned chunks only).
+  std::array<std::vector<uint32_t>, kNumKinds> context_ends_;
 };
 
 // Runs the extractor for the trigger spec `spec` whose match ended at `to`.

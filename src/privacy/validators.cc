@@ -217,12 +217,16 @@ double Entropy(std::string_view text) {
   for (char c : text) {
     ++counts[static_cast<unsigned char>(c)];
   }
+  // Visit each distinct byte once via the text itself (tokens are short; the 256-entry
+  // table is not).
   double bits = 0.0;
   const auto n = static_cast<double>(text.size());
-  for (int count : counts) {
+  for (char c : text) {
+    int& count = counts[static_cast<unsigned char>(c)];
     if (count > 0) {
       const double p = count / n;
       bits -= p * std::log2(p);
+      count = 0;
     }
   }
   return bits;

@@ -1,0 +1,119 @@
+// The scan's tiers: digit runs, windows for the near-digit patterns, and context words
+// found lazily per chunk (which must behave as if the whole text had been scanned).
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "privacy/scanner.h"
+#include "privacy/scanner_internal.h"
+
+namespace bulwark::privacy {
+namespace {
+
+using internal::DigitRuns;
+using internal::Kind;
+using internal::ScanDigitRuns;
+
+std::vector<std::pair<Kind, uint32_t>> Triggers(const DigitRuns& runs) {
+  std::vector<std::pair<Kind, uint32_t>> out;
+  for (const internal::Trigger& t : runs.triggers) {
+    out.emplace_back(internal::TriggerSpecs()[t.spec].kind, t.to);
+  }
+  return out;
+}
+
+TEST(DigitRuns, NumberTriggersAtItsSeventhDigit) {
+  const std::string text = "call 415-555-2671 today";
+  const DigitRuns runs = ScanDigitRuns(text);
+  // "415-555-2" ends at offset 14: the seventh digit.
+  EXPECT_EQ(Triggers(runs), (std::vector<std::pair<Kind, uint32_t>>{{Kind::kNumeric, 14}}));
+  EXPECT_TRUE(runs.windows.empty());
+}
+
+TEST(DigitRuns, EveryDottedQuadOfARunTriggers) {
+  const std::string text = "hosts 10.0.0.1 10.0.0.22 and 1.2.3";
+  const DigitRuns runs = ScanDigitRuns(text);
+  std::vector<std::pair<Kind, uint32_t>> ipv4;
+  for (const auto& trigger : Triggers(runs)) {
+    if (trigger.first == Kind::kIpv4) {
+      ipv4.push_back(trigger);
+    }
+  }
+  EXPECT_EQ(ipv4, (std::vector<std::pair<Kind, uint32_t>>{{Kind::kIpv4, 14}, {Kind::kIpv4, 24}}));
+}
+
+TEST(DigitRuns, ProseNumbersNeedNoPatternPass) {
+  const std::string text =
+      "Version 3.12.4 ships for $29.99 on 16:9 screens, 15% off for teams of 10 or more, "
+      "rendering in 2 minutes at 1080p.";
+  const DigitRuns runs = ScanDigitRuns(text);
+  EXPECT_TRUE(runs.triggers.empty());
+  EXPECT_TRUE(runs.windows.empty());
+}
+
+TEST(DigitRuns, WindowsCoverIbansAndStreetAddresses) {
+  const std::string text = "pay GB82 WEST 1234 5698 7654 32 or visit 350 5th Avenue, New York";
+  const DigitRuns runs = ScanDigitRuns(text);
+  ASSERT_FALSE(runs.windows.empty());
+  const auto covered = [&](std::string_view needle) {
+    const size_t at = text.find(needle);
+    for (const internal::Window& w : runs.windows) {
+      if (w.begin <= at && at + needle.size() <= w.end) {
+        return true;
+      }
+    }
+    return false;
+  };
+  EXPECT_TRUE(covered("GB82 WEST"));
+  EXPECT_TRUE(covered("350 5th Avenue"));
+  for (size_t i = 1; i < runs.windows.size(); ++i) {
+    EXPECT_LT(runs.windows[i - 1].end, runs.windows[i].begin);  // sorted, disjoint
+  }
+}
+
+// Context words are scanned per 256-byte chunk on demand; a word on either side of a
+// chunk edge, or cut by one, must count exactly as in a whole-text scan.
+TEST(LazyContext, ContextWordsCountAcrossChunkEdges) {
+  auto scanner = Scanner::Create();
+  ASSERT_TRUE(scanner.ok()) << scanner.status();
+  for (size_t pad = 230; pad < 290; ++pad) {
+    const std::string text = std::string(pad, 'x') + " my ssn is 536-22-1234.";
+    auto findings = (*scanner)->Scan(text);
+    ASSERT_TRUE(findings.ok()) << findings.status();
+    ASSERT_EQ(findings->size(), 1u) << "pad " << pad;
+    EXPECT_EQ((*findings)[0].type, PiiType::kUsSsn);
+    EXPECT_DOUBLE_EQ((*findings)[0].confidence, 0.98) << "ssn context missed at pad " << pad;
+  }
+  // And a context word glued into a longer word is not one ("tin" in "xtin"), wherever
+  // the chunk edges and the scanned window's start fall.
+  for (size_t pad = 200; pad < 270; ++pad) {
+    for (size_t gap = 1; gap < 44; gap += 6) {
+      const std::string text =
+          std::string(pad, ' ') + "xtin" + std::string(gap, ' ') + "536-22-1234";
+      auto findings = (*scanner)->Scan(text);
+      ASSERT_TRUE(findings.ok());
+      ASSERT_EQ(findings->size(), 1u);
+      EXPECT_DOUBLE_EQ((*findings)[0].confidence, 0.85)
+          << "false context at pad " << pad << " gap " << gap;
+    }
+  }
+}
+
+TEST(LazyContext, GreetingsFindBareFirstNames) {
+  auto scanner = Scanner::Create();
+  ASSERT_TRUE(scanner.ok());
+  const std::string text = "Hi Sarah, thanks!\nBest,\nRobert Brown\nWelcome to spring.";
+  auto findings = (*scanner)->Scan(text);
+  ASSERT_TRUE(findings.ok());
+  std::vector<std::string> names;
+  for (const Finding& f : *findings) {
+    if (f.type == PiiType::kPerson) {
+      names.emplace_back(text.substr(f.start, f.end - f.start));
+    }
+  }
+  EXPECT_EQ(names, (std::vector<std::string>{"Sarah", "Robert Brown"}));
+}
+
+}  // namespace
+}  // namespace bulwark::privacy

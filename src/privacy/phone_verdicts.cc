@@ -1,0 +1,48 @@
+#include "privacy/phone_verdicts.h"
+
+#include <sodium.h>
+
+namespace bulwark::privacy::internal {
+
+PhoneVerdicts::PhoneVerdicts() {
+  static_assert(crypto_shorthash_KEYBYTES == 16);
+  // sodium_init is idempotent and thread-safe; the scanner may be built before main's.
+  if (sodium_init() < 0) {
+    std::abort();
+  }
+  randombytes_buf(key_.data(), key_.size());
+}
+
+uint64_t PhoneVerdicts::Digest(std::string_view number) const {
+  unsigned char out[crypto_shorthash_BYTES];
+  crypto_shorthash(out, reinterpret_cast<const unsigned char*>(number.data()), number.size(),
+                   key_.data());
+  uint64_t digest = 0;
+  for (unsigned char byte : out) {
+    digest = (digest << 8) | byte;
+  }
+  return digest;
+}
+
+std::optional<bool> PhoneVerdicts::Find(std::string_view number) const {
+  const uint64_t digest = Digest(number);
+  const Shard& shard = shards_[digest % kShards];
+  absl::MutexLock lock(&shard.mutex);
+  const auto it = shard.verdicts.find(digest);
+  if (it == shard.verdicts.end()) {
+    return std::nullopt;
+  }
+  return it->second;
+}
+
+void PhoneVerdicts::Remember(std::string_view number, bool valid) {
+  const uint64_t digest = Digest(number);
+  Shard& shard = shards_[digest % kShards];
+  absl::MutexLock lock(&shard.mutex);
+  if (shard.verdicts.size() >= kPerShard) {
+    shard.verdicts.clear();
+  }
+  shard.verdicts[digest] = valid;
+}
+
+}  // namespace bulwark::privacy::internal

@@ -1,0 +1,46 @@
+// File: phone_verdicts.h
+// A bounded memory of libphonenumber's verdicts. Validating one candidate costs 20-60 µs
+// (ICU regular expressions inside libphonenumber), more than scanning tens of kilobytes,
+// and the same numbers recur across requests (a support line, a customer in a
+// conversation). The cache holds keyed SipHash digests of the numbers, never the digits,
+// with a per-process random key, so it cannot be read back as a list of phone numbers.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <string_view>
+#include <unordered_map>
+
+#include "absl/synchronization/mutex.h"
+
+namespace bulwark::privacy::internal {
+
+class PhoneVerdicts {
+ public:
+  PhoneVerdicts();
+  PhoneVerdicts(const PhoneVerdicts&) = delete;
+  PhoneVerdicts& operator=(const PhoneVerdicts&) = delete;
+
+  // The remembered verdict for `number` (the candidate's bytes as written), if any.
+  std::optional<bool> Find(std::string_view number) const;
+  void Remember(std::string_view number, bool valid);
+
+ private:
+  static constexpr size_t kShards = 16;
+  // Per shard; a full shard is emptied, which bounds memory at ~kShards * kPerShard
+  // entries without bookkeeping on the hit path.
+  static constexpr size_t kPerShard = 1024;
+
+  struct Shard {
+    mutable absl::Mutex mutex;
+    std::unordered_map<uint64_t, bool> verdicts ABSL_GUARDED_BY(mutex);
+  };
+
+  uint64_t Digest(std::string_view number) const;
+
+  std::array<unsigned char, 16> key_{};
+  std::array<Shard, kShards> shards_;
+};
+
+}  // namespace bulwark::privacy::internal
