@@ -20,6 +20,7 @@ set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 ROOT=$PWD
+source "$ROOT/bench/lib_wrk.sh"
 BIN=${BIN:-$ROOT/build/bulwark}
 DURATION=${DURATION:-10s}
 THREADS=${THREADS:-2}
@@ -33,44 +34,14 @@ BW_PORT=$((PORT_BASE + 2))
 BW_ADMIN_PORT=$((PORT_BASE + 3))
 BIG=1000000000
 
-say() { printf '[bench] %s\n' "$*" >&2; }
-die() { printf '[bench] error: %s\n' "$*" >&2; exit 1; }
-
-command -v nginx >/dev/null || die "nginx is needed (apt-get install nginx)"
-command -v wrk >/dev/null || die "wrk is needed (apt-get install wrk)"
+require_tools nginx wrk
 [[ -x $BIN ]] || die "$BIN not found: cmake --preset bench && cmake --build build-bench --target bulwark"
+require_free_ports "$UP_PORT" "$BW_PORT" "$BW_ADMIN_PORT"
 
-TMP=$(mktemp -d /tmp/bulwark-limits.XXXXXX)
-PIDS=()
-cleanup() {
-  local p
-  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
-  for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
-  rm -rf "$TMP"
-}
-trap cleanup EXIT
+bench_tmp bulwark-limits
+start_upstream "$UP_PORT"
 
-mkdir -p "$TMP/upstream"
-cat >"$TMP/upstream/nginx.conf" <<CONF
-worker_processes 1;
-pid $TMP/upstream/nginx.pid;
-error_log $TMP/upstream/error.log warn;
-events { worker_connections 4096; }
-http {
-  access_log off;
-  keepalive_requests 1000000;
-  client_body_buffer_size 16k;
-  server {
-    listen 127.0.0.1:$UP_PORT reuseport backlog=4096;
-    default_type application/json;
-    location / { return 200 '{"data":{"video_id":"0123456789abcdef0123456789abcdef"},"error":null}'; }
-  }
-}
-CONF
-nginx -p "$TMP/upstream" -c "$TMP/upstream/nginx.conf" -g 'daemon off;' 2>>"$TMP/upstream/error.log" &
-PIDS+=($!)
-
-"$BIN" init --dir "$TMP/bw" >/dev/null 2>&1
+bulwark_init "$TMP/bw"
 cat >"$TMP/bw/bulwark.toml" <<CONF
 [server]
 listen = "127.0.0.1:$BW_PORT"
@@ -104,29 +75,13 @@ quota = ["$BIG/d", "video_seconds:$BIG/mo"]
 CONF
 BW=("$BIN" --config "$TMP/bw/bulwark.toml")
 printf %s "bench-vendor-key" | "${BW[@]}" secrets set heygen >/dev/null
-key_of() { python3 -c 'import json,sys; print(json.load(sys.stdin)["key"])'; }
 PLAIN_KEY=$("${BW[@]}" keys create --name plain --scope '*' | key_of)
 LIMITED_KEY=$("${BW[@]}" keys create --name limited --scope '*' --tenant acme \
               --rate "$BIG/s" --rate "video.generate=$BIG/s" --quota "$BIG/d" \
               --quota "video_seconds:$BIG/mo" | key_of)
 "${BW[@]}" serve >"$TMP/bw/serve.log" 2>&1 &
 PIDS+=($!)
-for ((i = 0; i < 100; i++)); do
-  (exec 3<>"/dev/tcp/127.0.0.1/$BW_PORT") 2>/dev/null && break
-  sleep 0.1
-done
-
-parse() {
-  python3 - "$1" <<'PY'
-import re, sys
-t = open(sys.argv[1]).read()
-rps = float(re.search(r"Requests/sec:\s+([\d.]+)", t).group(1))
-m = re.search(r"^\s+99%\s+([\d.]+)(us|ms|s)\s*$", t, re.M)
-p99 = float(m.group(1)) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[m.group(2)]
-non2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", t)
-print(f"{rps:.0f} {p99:.3f} {int(non2xx.group(1)) if non2xx else 0}")
-PY
-}
+wait_port "$BW_PORT"
 
 WRK=(wrk -t"$THREADS" -c"$CONNS" --latency -s "$ROOT/bench/post2k.lua")
 say "cmd: ${WRK[*]} -d$DURATION (nproc=$(nproc), pii=$PII)"
@@ -138,14 +93,11 @@ for ((round = 1; round <= ROUNDS; round++)); do
     else
       export BENCH_KEY=$LIMITED_KEY BENCH_PATH=/limited/v2/video/generate
     fi
-    code=$(curl -s -o "$TMP/check.json" -w '%{http_code}' -X POST \
-           -H "Authorization: Bearer $BENCH_KEY" -H 'Content-Type: application/json' \
-           -d '{"test":true}' "http://127.0.0.1:$BW_PORT$BENCH_PATH")
-    [[ $code == 200 ]] || die "$variant answered $code: $(cat "$TMP/check.json")"
+    expect_200 "$variant" "$BENCH_KEY" "http://127.0.0.1:$BW_PORT$BENCH_PATH"
     "${WRK[@]}" -d"$WARMUP" "http://127.0.0.1:$BW_PORT" >/dev/null
     "${WRK[@]}" -d"$DURATION" "http://127.0.0.1:$BW_PORT" >"$TMP/$variant.$round.txt"
-    read -r rps p99 bad < <(parse "$TMP/$variant.$round.txt")
-    say "round $round $variant: $rps req/s, p99 $p99 ms, non-2xx $bad"
+    read -r rps p99 bad sock < <(parse_wrk "$TMP/$variant.$round.txt")
+    say "round $round $variant: $rps req/s, p99 $p99 ms, non-2xx $bad, $sock"
     ((bad == 0)) || { cat "$TMP/$variant.$round.txt" >&2; die "$variant answered non-2xx"; }
     if [[ -z ${BEST_RPS[$variant]:-} ]] || ((rps > BEST_RPS[$variant])); then
       BEST_RPS[$variant]=$rps

@@ -16,6 +16,7 @@ set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 ROOT=$PWD
+source "$ROOT/bench/lib_wrk.sh"
 BIN=${BIN:-$ROOT/build/bulwark}
 DURATION=${DURATION:-15s}
 THREADS=${THREADS:-2}
@@ -31,51 +32,15 @@ BW_PORT=$((PORT_BASE + 2))
 BW_ADMIN_PORT=$((PORT_BASE + 3))
 VENDOR_KEY=bench_$(od -An -tx1 -N16 /dev/urandom | tr -d ' \n')
 
-say() { printf '[bench] %s\n' "$*" >&2; }
-die() { printf '[bench] error: %s\n' "$*" >&2; exit 1; }
-
-missing=()
-command -v nginx >/dev/null || missing+=(nginx)
-command -v wrk >/dev/null || missing+=(wrk)
-if ((${#missing[@]})); then
-  say "installing ${missing[*]}"
-  apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${missing[@]}"
-fi
+require_tools nginx wrk
 [[ -x $BIN ]] || die "$BIN not found: cmake --preset release && cmake --build --preset release --target bulwark"
-for port in $UP_PORT $NGINX_PORT $BW_PORT $BW_ADMIN_PORT; do
-  if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then die "port $port is in use (set PORT_BASE)"; fi
-done
+require_free_ports "$UP_PORT" "$NGINX_PORT" "$BW_PORT" "$BW_ADMIN_PORT"
 
-TMP=$(mktemp -d /tmp/bulwark-bench.XXXXXX)
-PIDS=()
-cleanup() {
-  local p
-  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
-  for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
-  rm -rf "$TMP"
-}
-trap cleanup EXIT
-
-# --- upstream: nginx answering a fixed JSON --------------------------------------------------
-mkdir -p "$TMP/upstream" "$TMP/proxy"
-cat >"$TMP/upstream/nginx.conf" <<CONF
-worker_processes 1;
-pid $TMP/upstream/nginx.pid;
-error_log $TMP/upstream/error.log warn;
-events { worker_connections 4096; }
-http {
-  access_log off;
-  keepalive_requests 1000000;
-  client_body_buffer_size 16k;
-  server {
-    listen 127.0.0.1:$UP_PORT reuseport backlog=4096;
-    default_type application/json;
-    location / { return 200 '{"data":{"video_id":"0123456789abcdef0123456789abcdef"},"error":null}'; }
-  }
-}
-CONF
+bench_tmp bulwark-bench
+start_upstream "$UP_PORT"  # nginx answering a fixed JSON
 
 # --- nginx reverse proxy injecting the vendor key ------------------------------------------
+mkdir -p "$TMP/proxy"
 cat >"$TMP/proxy/nginx.conf" <<CONF
 worker_processes auto;
 pid $TMP/proxy/nginx.pid;
@@ -102,15 +67,10 @@ http {
 }
 CONF
 
-start_nginx() {  # DIR
-  nginx -p "$1" -c "$1/nginx.conf" -g 'daemon off;' 2>>"$1/error.log" &
-  PIDS+=($!)
-}
-start_nginx "$TMP/upstream"
 start_nginx "$TMP/proxy"
 
 # --- bulwark: full pipeline, provider heygen at the same upstream ---------------------------
-"$BIN" init --dir "$TMP/bw" >/dev/null 2>&1
+bulwark_init "$TMP/bw"
 cat >"$TMP/bw/bulwark.toml" <<CONF
 [server]
 listen = "127.0.0.1:$BW_PORT"
@@ -133,46 +93,19 @@ pii = "$PII"
 CONF
 BW=("$BIN" --config "$TMP/bw/bulwark.toml")
 printf %s "$VENDOR_KEY" | "${BW[@]}" secrets set heygen >/dev/null
-KEY=$("${BW[@]}" keys create --name bench --scope '*' |
-      python3 -c 'import json,sys; print(json.load(sys.stdin)["key"])')
+KEY=$("${BW[@]}" keys create --name bench --scope '*' | key_of)
 "${BW[@]}" serve >"$TMP/bw/serve.log" 2>&1 &
 PIDS+=($!)
 
-wait_port() {
-  local i
-  for ((i = 0; i < 100; i++)); do
-    (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
-    sleep 0.1
-  done
-  die "nothing listening on $1 (logs in $TMP)"
-}
 for port in $UP_PORT $NGINX_PORT $BW_PORT; do wait_port "$port"; done
 
 export BENCH_KEY=$KEY BENCH_PATH=/heygen/v2/video/generate
 for target in "nginx:$NGINX_PORT" "bulwark:$BW_PORT"; do
-  code=$(curl -s -o "$TMP/check.json" -w '%{http_code}' -X POST -H "Authorization: Bearer $KEY" \
-         -H 'Content-Type: application/json' -d '{"test":true}' \
-         "http://127.0.0.1:${target#*:}$BENCH_PATH")
-  [[ $code == 200 ]] || die "${target%%:*} answered $code: $(cat "$TMP/check.json")"
+  expect_200 "${target%%:*}" "$KEY" "http://127.0.0.1:${target#*:}$BENCH_PATH"
 done
 
 WRK=(wrk -t"$THREADS" -c"$CONNS" --latency -s "$ROOT/bench/post2k.lua")
 say "cmd: ${WRK[*]} -d$DURATION http://127.0.0.1:PORT  (nproc=$(nproc), $(nginx -v 2>&1), bulwark $("$BIN" --version 2>/dev/null || echo '?'), pii=$PII)"
-
-# parse wrk output -> "rps p99_ms errors"
-parse() {
-  python3 - "$1" <<'PY'
-import re, sys
-t = open(sys.argv[1]).read()
-rps = float(re.search(r"Requests/sec:\s+([\d.]+)", t).group(1))
-m = re.search(r"^\s+99%\s+([\d.]+)(us|ms|s)\s*$", t, re.M)
-p99 = float(m.group(1)) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[m.group(2)]
-non2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", t)
-err = re.search(r"Socket errors:.*", t)
-bad = int(non2xx.group(1)) if non2xx else 0
-print(f"{rps:.0f} {p99:.3f} {bad} {'socket-errors' if err else 'ok'}")
-PY
-}
 
 declare -A BEST_RPS BEST_P99
 for ((round = 1; round <= ROUNDS; round++)); do
@@ -181,7 +114,7 @@ for ((round = 1; round <= ROUNDS; round++)); do
     url=http://127.0.0.1:${target#*:}
     "${WRK[@]}" -d"$WARMUP" "$url" >/dev/null
     "${WRK[@]}" -d"$DURATION" "$url" >"$TMP/$name.$round.txt"
-    read -r rps p99 bad sock < <(parse "$TMP/$name.$round.txt")
+    read -r rps p99 bad sock < <(parse_wrk "$TMP/$name.$round.txt")
     say "round $round $name: ${rps} req/s, p99 ${p99} ms, non-2xx $bad, $sock"
     ((bad == 0)) || { cat "$TMP/$name.$round.txt" >&2; die "$name answered non-2xx during the run"; }
     if [[ -z ${BEST_RPS[$name]:-} ]] || ((rps > BEST_RPS[$name])); then

@@ -1,7 +1,11 @@
 #include "auth/token_endpoint.h"
 
+#include <algorithm>
+#include <array>
+#include <chrono>
 #include <ctime>
 #include <map>
+#include <span>
 
 #include <boost/asio/post.hpp>
 #include <boost/asio/redirect_error.hpp>
@@ -14,6 +18,7 @@
 #include "audit/append_durably.h"
 #include "auth/scopes.h"
 #include "base/api_error.h"
+#include "base/cidr.h"
 #include "base/random.h"
 #include "crypto/keys.h"
 #include "http/request_head.h"
@@ -111,12 +116,78 @@ std::string PrintableId(std::string_view id) {
 
 }  // namespace
 
+TokenEndpoint::TokenEndpoint(const Config& config, audit::AuditLog& audit, Secret key_hash_key,
+                             RateLimiter& limiter, AccessLog& access_log)
+    : config_(config),
+      audit_(audit),
+      key_hash_key_(std::move(key_hash_key)),
+      limiter_(limiter),
+      access_log_(access_log) {
+  auto rate = ParseRate(config.token_failure_rate);
+  // Validation refuses a bad rate; should one slip through, be strict rather than open.
+  failure_rate_ = rate.ok() ? *rate : Rate{1, std::chrono::seconds(60)};
+}
+
+std::string TokenEndpoint::FailureLimitKey(std::string_view client_ip) {
+  auto ip = IpAddress::Parse(client_ip);
+  if (!ip.ok()) return fmt::format("oauth2_fail:{}", client_ip.substr(0, 64));
+  std::array<uint8_t, 16> bytes = ip->bytes;
+  bool v4 = std::all_of(bytes.begin(), bytes.begin() + 10, [](uint8_t b) { return b == 0; }) &&
+            bytes[10] == 0xff && bytes[11] == 0xff;
+  if (!v4) std::fill(bytes.begin() + 8, bytes.end(), uint8_t{0});  // the /64
+  std::string key = "oauth2_fail:";
+  for (uint8_t b : bytes) key += fmt::format("{:02x}", b);
+  return key;
+}
+
 asio::awaitable<http::Response> TokenEndpoint::Token(const http::Request& request,
-                                                     std::string request_id,
+                                                     std::string request_id, std::string client_ip,
                                                      std::shared_ptr<const KeyRing> ring,
                                                      KeyLookup lookup) {
-  const int64_t now = std::time(nullptr);
+  const auto started = std::chrono::steady_clock::now();
   audit::Record record;
+  http::Response response;
+  const LimitSpec failures{FailureLimitKey(client_ip), failure_rate_};
+  LimitDecision allowed = limiter_.Peek(std::span<const LimitSpec>(&failures, 1), started);
+  if (!allowed.allowed) {
+    // Over the failure budget: refused before any secret is looked at. Not audited (the
+    // failures that led here were; an attacker must not be able to flood the audit log).
+    response = OAuthError(429, "slow_down", request_id);
+    response.headers.push_back({"Retry-After", std::to_string(allowed.retry_after_seconds)});
+    record.reason = "slow_down";
+  } else {
+    response = co_await Issue(request, request_id, ring, lookup, record);
+    if (record.reason == "invalid_client") {
+      limiter_.Check(std::span<const LimitSpec>(&failures, 1), std::chrono::steady_clock::now());
+    }
+  }
+
+  AccessRecord line;
+  line.request_id = request_id;
+  line.key_id = record.key_id;
+  line.tenant = record.tenant;
+  line.client_ip = std::move(client_ip);
+  line.method = request.head.method;
+  line.provider = "oauth2";
+  line.operation = "token";
+  line.status = response.status;
+  if (response.status != 200) {
+    line.code = record.reason.empty() ? "internal" : record.reason;
+    line.reason = "oauth2." + line.code;
+  }
+  line.latency_ms =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
+  line.bytes_in = request.body.size();
+  line.bytes_out = response.body.size();
+  access_log_.Write(line);
+  co_return response;
+}
+
+asio::awaitable<http::Response> TokenEndpoint::Issue(const http::Request& request,
+                                                     const std::string& request_id,
+                                                     std::shared_ptr<const KeyRing> ring,
+                                                     KeyLookup lookup, audit::Record& record) {
+  const int64_t now = std::time(nullptr);
   record.kind = "token";
   record.action = "oauth2.token";
   record.request_id = request_id;
@@ -131,6 +202,7 @@ asio::awaitable<http::Response> TokenEndpoint::Token(const http::Request& reques
   };
 
   if (request.head.method != "POST") {
+    record.reason = "invalid_request";
     http::Response r = OAuthError(405, "invalid_request", request_id);
     r.headers.push_back({"Allow", "POST"});
     co_return r;
@@ -231,6 +303,7 @@ asio::awaitable<http::Response> TokenEndpoint::Token(const http::Request& reques
 
   if (!ring || !ring->can_sign()) {
     spdlog::error("token request refused: no active token-signing key in the store");
+    record.reason = "internal";
     co_return ContractError(ApiError::kInternal, request_id);
   }
   int64_t exp = now + static_cast<int64_t>(config_.token_ttl.count());
@@ -244,14 +317,20 @@ asio::awaitable<http::Response> TokenEndpoint::Token(const http::Request& reques
                            {"jti", jti},
                            {"scope", JoinScopes(scopes)}};
   auto token = ring->Sign(claims);
-  if (!token.ok()) co_return ContractError(ApiError::kInternal, request_id);
+  if (!token.ok()) {
+    record.reason = "internal";
+    co_return ContractError(ApiError::kInternal, request_id);
+  }
 
   record.decision = "issued";
   record.status = 200;
   record.target = jti;
   absl::Status audited = co_await audit::AppendDurably(audit_, record);
   if (!audited.ok()) {
-    if (config_.audit_fail_closed) co_return ContractError(ApiError::kAuditUnavailable, request_id);
+    if (config_.audit_fail_closed) {
+      record.reason = "audit_unavailable";
+      co_return ContractError(ApiError::kAuditUnavailable, request_id);
+    }
     spdlog::warn("audit write failed (audit.fail_closed = false, token issued): {}",
                  audited.ToString());
   }

@@ -13,7 +13,19 @@
 // a token never outlives its key. The request body is bounded (4 KiB). Every issuance is
 // written durably to the audit log before the token is returned (with audit.fail_closed a
 // failed write answers 503 audit_unavailable); refusals are audited too.
-// Thread-safe: Handle may run on any worker concurrently.
+//
+// Brute force of client secrets: failed client authentications (every invalid_client) are
+// counted per client address (an IPv6 client by its /64) in the shared RateLimiter at
+// `[auth] token_failure_rate`. Each request first peeks at that limit, so an address over
+// it gets 429 {"error":"slow_down"} with Retry-After before any secret is checked, even a
+// right one; only failures are charged, so successful clients are never slowed. (Peek,
+// check and charge happen without suspension in between; concurrent workers can exceed the
+// budget by at most one attempt each.)
+//
+// Every token request writes one access-log line (provider "oauth2", operation "token",
+// the client id when it is a plausible key id, the RFC 6749 error as `code`); never the
+// secret, the form or the token.
+// Thread-safe: Token and Jwks may run on any worker concurrently.
 #pragma once
 
 #include <functional>
@@ -29,6 +41,8 @@
 #include "base/secret.h"
 #include "config/config.h"
 #include "http/message.h"
+#include "observability/access_log.h"
+#include "ratelimit/limiter.h"
 #include "storage/store.h"
 
 namespace bulwark::auth {
@@ -42,19 +56,36 @@ class TokenEndpoint {
   // Finds the key whose secret has this keyed hash (current or previous secret).
   using KeyLookup = std::function<std::optional<KeyRecord>(const std::string& secret_hash)>;
 
-  TokenEndpoint(const Config& config, audit::AuditLog& audit, Secret key_hash_key)
-      : config_(config), audit_(audit), key_hash_key_(std::move(key_hash_key)) {}
+  // REQUIRES: config.token_failure_rate is a valid rate (config validation checks it).
+  TokenEndpoint(const Config& config, audit::AuditLog& audit, Secret key_hash_key,
+                RateLimiter& limiter, AccessLog& access_log);
 
+  // `client_ip` is the client's address as the gateway determined it (trusted proxies
+  // applied); failed attempts are counted against it.
   boost::asio::awaitable<http::Response> Token(const http::Request& request, std::string request_id,
+                                               std::string client_ip,
                                                std::shared_ptr<const KeyRing> ring,
                                                KeyLookup lookup);
   http::Response Jwks(const http::Request& request, const std::string& request_id,
                       const KeyRing* ring) const;
 
+  // The limiter key failures from `client_ip` are counted under: IPv4 by address, IPv6 by
+  // its /64 (one host usually holds a whole /64).
+  static std::string FailureLimitKey(std::string_view client_ip);
+
  private:
+  // The token request proper; fills `record` (key id, tenant, RFC 6749 error as reason).
+  boost::asio::awaitable<http::Response> Issue(const http::Request& request,
+                                               const std::string& request_id,
+                                               std::shared_ptr<const KeyRing> ring,
+                                               KeyLookup lookup, audit::Record& record);
+
   const Config& config_;
   audit::AuditLog& audit_;
   Secret key_hash_key_;
+  RateLimiter& limiter_;
+  AccessLog& access_log_;
+  Rate failure_rate_;
 };
 
 }  // namespace bulwark::auth

@@ -59,11 +59,28 @@ absl::StatusOr<RateRule> ParseRateRule(std::string_view text) {
 }
 
 bool IsKnownUsageUnit(std::string_view unit) {
-  return unit == "requests" || unit == "video_seconds";
+  return unit == "requests" || unit == "video_seconds" || unit == "credits";
+}
+
+std::string FormatCredits(int64_t hundredths) {
+  const char* sign = hundredths < 0 ? "-" : "";
+  uint64_t v =
+      hundredths < 0 ? 0 - static_cast<uint64_t>(hundredths) : static_cast<uint64_t>(hundredths);
+  return fmt::format("{}{}.{:02}", sign, v / 100, v % 100);
 }
 
 std::string QuotaRule::ToString() const {
-  std::string body = fmt::format("{}/{}", amount, period == QuotaPeriod::kDay ? "d" : "mo");
+  std::string number = fmt::format("{}", amount);
+  if (unit == "credits") {
+    // The shortest form that parses back: "1", "0.5", "2.25".
+    number = fmt::format("{}", amount / 100);
+    if (amount % 100 != 0) {
+      std::string cents = fmt::format("{:02}", amount % 100);
+      if (cents.back() == '0') cents.pop_back();
+      number += "." + cents;
+    }
+  }
+  std::string body = fmt::format("{}/{}", number, period == QuotaPeriod::kDay ? "d" : "mo");
   return unit == "requests" ? body : fmt::format("{}:{}", unit, body);
 }
 
@@ -71,7 +88,8 @@ absl::StatusOr<QuotaRule> ParseQuotaRule(std::string_view text) {
   auto bad = [&] {
     return absl::InvalidArgumentError(fmt::format(
         "invalid quota '{}': use N/d or N/mo (requests), or UNIT:N/d, UNIT:N/mo with UNIT "
-        "requests or video_seconds, e.g. video_seconds:600/d",
+        "requests, video_seconds or credits (up to two decimals), e.g. video_seconds:600/d, "
+        "credits:12.5/mo",
         text));
   };
   QuotaRule rule;
@@ -86,12 +104,31 @@ absl::StatusOr<QuotaRule> ParseQuotaRule(std::string_view text) {
   if (slash == std::string_view::npos || slash == 0) return bad();
   std::string_view number = rest.substr(0, slash);
   std::string_view period = rest.substr(slash + 1);
+  // Credits take up to two decimals and are kept in hundredths.
+  uint64_t scale = 1;
+  std::string_view fraction;
+  if (rule.unit == "credits") {
+    scale = static_cast<uint64_t>(kCreditHundredths);
+    if (size_t dot = number.find('.'); dot != std::string_view::npos) {
+      fraction = number.substr(dot + 1);
+      number = number.substr(0, dot);
+      if (fraction.empty() || fraction.size() > 2) return bad();
+    }
+  }
   uint64_t n = 0;
   auto [p, ec] = std::from_chars(number.data(), number.data() + number.size(), n);
-  if (ec != std::errc() || p != number.data() + number.size() || n == 0 ||
+  if (number.empty() || ec != std::errc() || p != number.data() + number.size() ||
       n > 1'000'000'000'000ULL) {
     return bad();
   }
+  n *= scale;
+  if (!fraction.empty()) {
+    uint64_t f = 0;
+    auto [fp, fec] = std::from_chars(fraction.data(), fraction.data() + fraction.size(), f);
+    if (fec != std::errc() || fp != fraction.data() + fraction.size()) return bad();
+    n += fraction.size() == 1 ? f * 10 : f;
+  }
+  if (n == 0) return bad();
   rule.amount = n;
   if (period == "d") {
     rule.period = QuotaPeriod::kDay;

@@ -7,9 +7,11 @@
 //                                                      is "video.generate" or the qualified
 //                                                      "heygen:video.generate"
 //   quota rule   N/d | N/mo                            requests per UTC day / calendar month
-//                UNIT:N/d | UNIT:N/mo                  UNIT is "requests" or "video_seconds"
-//                                                      (the vendor's billing unit, estimated
-//                                                      by the profile; see traffic/billing.h)
+//                UNIT:N/d | UNIT:N/mo                  UNIT is "requests", "video_seconds" or
+//                                                      "credits" (the vendor's billing unit,
+//                                                      estimated by the profile; see
+//                                                      traffic/billing.h)
+//                credits:N.NN/d                        credits take up to two decimals
 #pragma once
 
 #include <cstdint>
@@ -32,9 +34,16 @@ absl::StatusOr<RateRule> ParseRateRule(std::string_view text);
 
 enum class QuotaPeriod { kDay, kMonth };
 
+// HeyGen credits are counted in hundredths of a credit (integers, no float drift): a
+// quota "credits:1.5/d" has amount 150, and usage cells of unit "credits" hold hundredths.
+inline constexpr int64_t kCreditHundredths = 100;
+
+// "1.00" for 100 hundredths: how credits are shown (keys show, /admin/v1/usage).
+std::string FormatCredits(int64_t hundredths);
+
 struct QuotaRule {
-  std::string unit = "requests";  // "requests" | "video_seconds"
-  uint64_t amount = 0;
+  std::string unit = "requests";  // "requests" | "video_seconds" | "credits"
+  uint64_t amount = 0;            // in the unit; for "credits" in hundredths of a credit
   QuotaPeriod period = QuotaPeriod::kDay;
   std::string ToString() const;
 };

@@ -52,10 +52,46 @@ TEST(QuotaRule, ParsesRequestsAndUnits) {
 }
 
 TEST(QuotaRule, RefusesMalformedQuotas) {
-  for (const char* bad : {"", "100", "100/s", "0/d", "-1/d", "x/d", "credits:5/d", "5/month",
-                          "video_seconds:/d", "1/d/d"}) {
+  for (const char* bad : {"", "100", "100/s", "0/d", "-1/d", "x/d", "dollars:5/d", "5/month",
+                          "video_seconds:/d", "1/d/d", "1.5/d", "video_seconds:1.5/d"}) {
     EXPECT_FALSE(ParseQuotaRule(bad).ok()) << bad;
   }
+}
+
+// Issue 4: HeyGen credits, kept in hundredths so that sums never drift.
+TEST(QuotaRule, CreditsTakeTwoDecimalsAndAreKeptInHundredths) {
+  struct Case {
+    const char* text;
+    uint64_t hundredths;
+    const char* canonical;
+  } cases[] = {{"credits:1/d", 100, "credits:1/d"},
+               {"credits:0.5/mo", 50, "credits:0.5/mo"},
+               {"credits:2.25/d", 225, "credits:2.25/d"},
+               {"credits:0.05/d", 5, "credits:0.05/d"},
+               {"credits:3.10/d", 310, "credits:3.1/d"}};
+  for (const Case& c : cases) {
+    auto q = ParseQuotaRule(c.text);
+    ASSERT_TRUE(q.ok()) << c.text;
+    EXPECT_EQ(q->unit, "credits");
+    EXPECT_EQ(q->amount, c.hundredths) << c.text;
+    EXPECT_EQ(q->ToString(), c.canonical);
+    auto again = ParseQuotaRule(q->ToString());
+    ASSERT_TRUE(again.ok());
+    EXPECT_EQ(again->amount, q->amount);
+  }
+  for (const char* bad :
+       {"credits:0/d", "credits:0.00/d", "credits:1.234/d", "credits:1./d", "credits:.5/d",
+        "credits:1.-5/d", "credits:-1/d", "credits:1,5/d", "credits:1.5.5/d"}) {
+    EXPECT_FALSE(ParseQuotaRule(bad).ok()) << bad;
+  }
+}
+
+TEST(QuotaRule, CreditsAreShownWithTwoDecimals) {
+  EXPECT_EQ(FormatCredits(0), "0.00");
+  EXPECT_EQ(FormatCredits(100), "1.00");
+  EXPECT_EQ(FormatCredits(20), "0.20");
+  EXPECT_EQ(FormatCredits(1505), "15.05");
+  EXPECT_EQ(FormatCredits(-150), "-1.50");
 }
 
 }  // namespace

@@ -86,7 +86,9 @@ void AddKeysCommands(CLI::App& app, GlobalOptions& global, int& exit_code) {
                      "Rate limit N/s, N/m, N/h or N/d, or OPERATION=N/PERIOD for one "
                      "operation, e.g. video.generate=5/m (repeatable)");
   create->add_option("--quota", args->quotas,
-                     "Quota N/d or N/mo (requests), or video_seconds:N/d ... (repeatable)");
+                     "Quota N/d or N/mo (requests), or UNIT:N/d, UNIT:N/mo with UNIT "
+                     "video_seconds or credits (HeyGen credits, up to two decimals: "
+                     "credits:12.5/mo) (repeatable)");
   create->add_option("--expires-in", args->expires_in, "Lifetime, e.g. 30d");
   create->add_option("--tenant", args->tenant, "Tenant owning the key (default: default)");
   create->callback([&global, &exit_code, args] { exit_code = RunCreate(global, *args); });

@@ -1,46 +1,24 @@
 // `bulwark secrets ...`: vendor credentials, sealed with the master key before they reach
 // the store. Values are read from stdin and never printed.
-#include <iostream>
-#include <iterator>
-
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
 #include "cli/common.h"
+#include "cli/secrets_input.h"
 #include "service/keys.h"
 
 namespace bulwark::cli {
 
-absl::StatusOr<Secret> ReadSecretFromStdin() {
-  constexpr size_t kMaxSecret = 16 * 1024;
-  std::string value;
-  value.reserve(256);
-  char buf[4096];
-  while (std::cin.read(buf, sizeof(buf)) || std::cin.gcount() > 0) {
-    value.append(buf, static_cast<size_t>(std::cin.gcount()));
-    if (value.size() > kMaxSecret)
-      return absl::InvalidArgumentError("secret is larger than 16 KiB");
-  }
-  if (!value.empty() && value.back() == '\n') value.pop_back();
-  if (!value.empty() && value.back() == '\r') value.pop_back();
-  if (value.empty()) return absl::InvalidArgumentError("no secret on stdin (pipe the value in)");
-  return Secret(std::move(value));
-}
-
 namespace {
 
 int RunSet(const GlobalOptions& global, const std::string& name) {
-  if (!service::IsValidSecretName(name)) {
-    return Fail(kExitUsage, "secret names hold 1-64 letters, digits, '-', '_' or '.'");
-  }
-  absl::StatusOr<Secret> secret = ReadSecretFromStdin();
-  if (!secret.ok()) return Fail(kExitUsage, std::string(secret.status().message()));
-  Environment env;
-  if (auto st = LoadEnvironment(global, &env); !st.ok()) return Fail(st);
-  if (auto st = service::SetSecret(*env.store, *env.master, name, *secret); !st.ok()) {
+  SecretInput in;
+  if (int code = ReadSecretInput(global, name, &in); code != kExitOk) return code;
+  if (auto st = service::SetSecret(*in.env.store, *in.env.master, name, in.value); !st.ok()) {
     return Fail(st);
   }
-  return FinishChange(env, "secret", "secrets.set", name, {{"name", name}, {"status", "stored"}});
+  return FinishChange(in.env, "secret", "secrets.set", name,
+                      {{"name", name}, {"status", "stored"}});
 }
 
 }  // namespace

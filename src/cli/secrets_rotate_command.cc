@@ -6,25 +6,20 @@
 // running gateways load the new value on their next poll (250 ms) and every request that
 // starts after that uses it. Keep the old credential valid at the vendor until then (a
 // second is enough), then revoke it there.
-#include <iostream>
-
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
 #include "cli/common.h"
+#include "cli/secrets_input.h"
 #include "service/keys.h"
 
 namespace bulwark::cli {
 namespace {
 
 int RunRotate(const GlobalOptions& global, const std::string& name) {
-  if (!service::IsValidSecretName(name)) {
-    return Fail(kExitUsage, "secret names hold 1-64 letters, digits, '-', '_' or '.'");
-  }
-  absl::StatusOr<Secret> secret = ReadSecretFromStdin();
-  if (!secret.ok()) return Fail(kExitUsage, std::string(secret.status().message()));
-  Environment env;
-  if (auto st = LoadEnvironment(global, &env); !st.ok()) return Fail(st);
+  SecretInput in;
+  if (int code = ReadSecretInput(global, name, &in); code != kExitOk) return code;
+  Environment& env = in.env;
   auto all = env.store->ListSecrets();
   if (!all.ok()) return Fail(all.status());
   bool exists = false;
@@ -34,7 +29,7 @@ int RunRotate(const GlobalOptions& global, const std::string& name) {
         kExitUsage,
         fmt::format("no secret named '{}' to rotate (use `bulwark secrets set {}`)", name, name));
   }
-  if (auto st = service::SetSecret(*env.store, *env.master, name, *secret); !st.ok()) {
+  if (auto st = service::SetSecret(*env.store, *env.master, name, in.value); !st.ok()) {
     return Fail(st);
   }
   return FinishChange(env, "secret", "secrets.rotate", name,

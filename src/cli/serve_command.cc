@@ -24,6 +24,7 @@
 #include "pipeline/capture/retention_job.h"
 #include "pipeline/gateway.h"
 #include "pipeline/ownership/ownership_index.h"
+#include "pipeline/runtime/restart_keys.h"
 #include "pipeline/snapshot.h"
 #include "pipeline/subjects/subject_resolver.h"
 #include "ratelimit/limiter.h"
@@ -47,52 +48,63 @@ http::ServerOptions ListenerOptions(const Config& c, const std::string& listen, 
   return o;
 }
 
-// SIGHUP (issue 4): re-reads the config file and applies what can change while serving:
-// provider rate limits, concurrency limits and queues, retry budgets, circuit breakers,
-// and tenant quotas. Nothing is dropped: requests in flight finish under the rules they
-// started with. Everything else (listen addresses, TLS, workers, store, providers' URLs,
-// PII policies, logging targets) needs a restart; changed keys of that kind are named in
-// a warning. A file that does not load is refused as a whole and the old settings stay.
-void ReloadConfig(const Config& running, traffic::TrafficControl& traffic) {
-  auto fresh = LoadConfig(running.file);
-  if (!fresh.ok()) {
-    spdlog::error("SIGHUP: config not reloaded, keeping the running one: {}",
-                  fresh.status().ToString());
-    return;
-  }
-  absl::Status st = traffic.Reload(*fresh);
-  if (!st.ok() && st.code() != absl::StatusCode::kFailedPrecondition) {
+// SIGHUP (issue 4): re-reads the config file and applies it whole without dropping a
+// connection or a request. Everything is built and validated off to the side first: the
+// routes, upstream endpoints, PII policies and trusted proxies (Gateway::PrepareReload),
+// the traffic limits and quotas (TrafficControl::Prepare) and the access log target
+// (opened anew, which is also what logrotate needs). A file that does not load, or any
+// part that does not validate, changes nothing: the error is logged and printed to stderr
+// and the running configuration stays. Then, in one go: traffic limits, the access log,
+// the routes (one atomic swap; requests in flight keep the ones they started with) and the
+// log level. Keys only read at start-up (pipeline/runtime/restart_keys.h: listeners,
+// store, master key, auth, anomaly, alerts ...) are compared with the file the process
+// started with; changed ones are named in a warning and keep their old value.
+struct Reloadable {
+  const Config& started;  // the file as loaded at start-up
+  Gateway& gateway;
+  traffic::TrafficControl& traffic;
+  AccessLog& access_log;
+  SnapshotSource& snapshots;
+};
+
+void ReloadConfig(Reloadable& r) {
+  auto refuse = [](const absl::Status& st) {
     spdlog::error("SIGHUP: config not reloaded, keeping the running one: {}", st.ToString());
-    return;
-  }
-  std::vector<std::string> restart;
-  if (!st.ok()) restart.push_back(std::string(st.message()));
-  const ServerConfig& a = running.server;
-  const ServerConfig& b = fresh->server;
-  if (a.listen != b.listen) restart.push_back("server.listen");
-  if (a.admin_listen != b.admin_listen) restart.push_back("server.admin_listen");
-  if (a.workers != b.workers) restart.push_back("server.workers");
-  if (a.tls_cert != b.tls_cert || a.tls_key != b.tls_key) restart.push_back("server.tls");
-  if (a.max_body != b.max_body || a.header_timeout != b.header_timeout ||
-      a.idle_timeout != b.idle_timeout || a.request_timeout != b.request_timeout ||
-      a.max_connections != b.max_connections ||
-      a.max_connections_per_ip != b.max_connections_per_ip) {
-    restart.push_back("server limits and timeouts");
-  }
-  if (running.store_url != fresh->store_url) restart.push_back("store.url");
-  if (running.access_log != fresh->access_log) restart.push_back("log.access");
+    std::cerr << fmt::format(
+        "bulwark: SIGHUP: configuration not reloaded, keeping the running one: {}\n",
+        std::string(st.message()));
+  };
+  auto loaded = LoadConfig(r.started.file);
+  if (!loaded.ok()) return refuse(loaded.status());
+  auto fresh = std::make_shared<const Config>(std::move(*loaded));
+  auto runtime = r.gateway.PrepareReload(fresh);
+  if (!runtime.ok()) return refuse(runtime.status());
+  auto plan = traffic::TrafficControl::Prepare(*fresh);
+  if (!plan.ok()) return refuse(plan.status());
+  // The last step that can fail; it opens the target anew even when unchanged.
+  if (absl::Status st = r.access_log.Reopen(fresh->access_log); !st.ok()) return refuse(st);
+  // Nothing below fails: new providers get their traffic state before any route to them.
+  r.traffic.Apply(*fresh, std::move(*plan));
+  r.gateway.Publish(std::move(*runtime));
+  spdlog::set_level(spdlog::level::from_str(fresh->log_level));
+
+  std::shared_ptr<const AccessSnapshot> snapshot = r.snapshots.Current();
   for (const ProviderConfig& p : fresh->providers) {
-    const ProviderConfig* old = running.FindProvider(p.name);
-    if (old != nullptr &&
-        (old->base_url != p.base_url || old->profile != p.profile || old->secret != p.secret ||
-         old->pii != p.pii || old->timeout != p.timeout || old->passthrough != p.passthrough)) {
-      restart.push_back(fmt::format("providers.{} (other than its traffic limits)", p.name));
+    if (snapshot->secrets.count(p.secret) == 0) {
+      spdlog::warn(
+          "provider '{}': secret '{}' is not set; its calls will fail until "
+          "`bulwark secrets set {}`",
+          p.name, p.secret, p.secret);
     }
   }
-  spdlog::info("SIGHUP: traffic limits reloaded from {}", running.file.string());
-  std::cerr << "bulwark: configuration reloaded (traffic limits)\n";
-  for (const std::string& r : restart) {
-    spdlog::warn("SIGHUP: changed but needs a restart to apply: {}", r);
+  std::vector<std::string> restart = RestartOnlyChanges(r.started, *fresh);
+  spdlog::info("SIGHUP: configuration reloaded from {}", r.started.file.string());
+  std::cerr << fmt::format("bulwark: configuration reloaded from {}\n", r.started.file.string());
+  for (const std::string& key : restart) {
+    spdlog::warn("SIGHUP: {} changed but needs a restart to apply; still using the old value", key);
+    std::cerr << fmt::format(
+        "bulwark: warning: {} changed but needs a restart to apply; still using the old value\n",
+        key);
   }
 }
 
@@ -109,6 +121,7 @@ int RunServe(const GlobalOptions& global) {
   Environment env;
   if (auto st = LoadEnvironment(global, &env); !st.ok()) return Fail(st);
   const Config& config = env.config;
+  spdlog::set_level(spdlog::level::from_str(config.log_level));  // log.level, SIGHUP too
 
   // Stores made before OAuth2 existed get their first token-signing key here.
   if (auto st = auth::EnsureSigningKey(*env.store, *env.master); !st.ok()) return Fail(st);
@@ -248,11 +261,12 @@ int RunServe(const GlobalOptions& global) {
                   config.server.admin_listen.substr(0, config.server.admin_listen.rfind(':')),
                   (*admin)->port()));
 
+  Reloadable reloadable{config, *g, **traffic, **access_log, snapshots};
   for (;;) {
     int sig = 0;
     sigwait(&signals, &sig);
     if (sig == SIGHUP) {
-      ReloadConfig(config, **traffic);
+      ReloadConfig(reloadable);
       continue;
     }
     break;

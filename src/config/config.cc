@@ -12,6 +12,7 @@
 #include "base/status_macros.h"
 #include "base/units.h"
 #include "config/pii_policy.h"
+#include "config/reserved_names.h"
 
 namespace bulwark {
 namespace {
@@ -119,6 +120,16 @@ absl::StatusOr<std::string> GetPiiMode(const toml::node& n, std::string_view key
     return s;
   }
   return TypeError(key, "one of \"redact\", \"pseudonymize\", \"mask\", \"block\", \"allow\"");
+}
+
+absl::StatusOr<std::string> GetLogLevel(const toml::node& n, std::string_view key) {
+  ASSIGN_OR_RETURN(std::string s, GetString(n, key));
+  for (const char* level : {"trace", "debug", "info", "warn", "error", "critical", "off"}) {
+    if (s == level) return s;
+  }
+  return TypeError(key,
+                   "one of \"trace\", \"debug\", \"info\", \"warn\", \"error\", "
+                   "\"critical\", \"off\"");
 }
 
 // [auth.jwt.NAME] keys write into the issuer being walked (the last one added).
@@ -295,6 +306,10 @@ const std::vector<KeySpec>& Specs() {
        Field(&Config::issuer, GetString)},
       {{"auth.leeway", "duration", "\"1s\"", "Clock leeway for token time checks."},
        Field(&Config::leeway, GetDuration)},
+      {{"auth.token_failure_rate", "rate", "\"10/m\"",
+        "Failed client authentications allowed at POST /oauth2/token per client address "
+        "(IPv6: per /64); more answer 429 with Retry-After until the rate allows again."},
+       Field(&Config::token_failure_rate, GetRateString)},
       {{"auth.jwt.NAME.issuer", "string", "(required)",
         "External identity provider: the exact `iss` its tokens carry."},
        IssuerField(&JwtIssuerConfig::issuer, GetString)},
@@ -332,6 +347,9 @@ const std::vector<KeySpec>& Specs() {
       {{"log.access", "string", "\"stdout\"",
         "Access log: \"stdout\", \"off\", or a file path (JSON lines)."},
        Field(&Config::access_log, GetString)},
+      {{"log.level", "string", "\"info\"",
+        "Server log level: trace, debug, info, warn, error, critical or off (SIGHUP applies it)."},
+       Field(&Config::log_level, GetLogLevel)},
       {{"providers.NAME.profile", "string", "NAME",
         "Built-in profile: heygen, writesonic or openai."},
        ProviderField(&ProviderConfig::profile, GetString)},
@@ -388,7 +406,8 @@ const std::vector<KeySpec>& Specs() {
         "How long an open breaker refuses before one probe call is let through."},
        ProviderField(&ProviderConfig::breaker_cooldown, GetDuration)},
       {{"tenants.NAME.quota", "array of quotas", "[]",
-        "Quotas shared by every key of the tenant: N/d, N/mo, video_seconds:N/d ..."},
+        "Quotas shared by every key of the tenant: N/d, N/mo, video_seconds:N/d, "
+        "credits:N.NN/mo ..."},
        [](const toml::node& n, Config& c, ProviderConfig* t) -> absl::Status {
          auto v = GetQuotaRules(n, "");
          if (!v.ok()) return v.status();
@@ -662,6 +681,12 @@ absl::StatusOr<Config> ParseConfig(std::string_view toml_text, const std::filesy
     for (auto& key_file : j.public_keys) key_file = Resolve(config.dir, key_file);
   }
   for (ProviderConfig& p : config.providers) {
+    if (IsReservedProviderName(p.name)) {
+      return absl::InvalidArgumentError(fmt::format(
+          "provider name '{}' is reserved: /{}/ is one of bulwark's own paths (reserved: {}); "
+          "rename [providers.{}]",
+          p.name, p.name, ReservedProviderNamesText(), p.name));
+    }
     if (p.profile.empty()) p.profile = p.name;
     if (p.secret.empty()) p.secret = p.name;
     if (p.base_url.empty()) {

@@ -141,7 +141,11 @@ struct Config {
   std::chrono::seconds token_ttl{600};
   std::string issuer = "bulwark";
   std::chrono::seconds leeway{1};
+  // Failed client authentications at POST /oauth2/token per client address (an IPv6
+  // client by its /64), as a rate; beyond it 429 with Retry-After ([auth] token_failure_rate).
+  std::string token_failure_rate = "10/m";
   std::string access_log = "stdout";  // "stdout", "off" or a file path
+  std::string log_level = "info";     // trace|debug|info|warn|error|critical|off (SIGHUP)
   std::vector<ProviderConfig> providers;
   // [tenants.NAME] quota = [...] (issue 4): tenant name -> quota rules.
   std::map<std::string, std::vector<std::string>> tenant_quotas;

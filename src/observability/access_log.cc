@@ -11,35 +11,53 @@
 
 namespace bulwark {
 
-absl::StatusOr<std::unique_ptr<AccessLog>> AccessLog::Open(const std::string& target) {
-  auto log = std::make_unique<AccessLog>();
-  if (target == "off") return log;
+absl::StatusOr<std::shared_ptr<spdlog::logger>> AccessLog::OpenLogger(const std::string& target) {
+  if (target == "off") return std::shared_ptr<spdlog::logger>();
   try {
-    spdlog::init_thread_pool(8192, 1);
+    // One queue for the process: replacing it would strand the lines of a logger still
+    // writing through the old one (a reopen keeps it).
+    if (spdlog::thread_pool() == nullptr) spdlog::init_thread_pool(8192, 1);
     spdlog::sink_ptr sink;
     if (target == "stdout") {
       sink = std::make_shared<spdlog::sinks::stdout_sink_mt>();
     } else {
       sink = std::make_shared<spdlog::sinks::basic_file_sink_mt>(target);
     }
-    log->logger_ = std::make_shared<spdlog::async_logger>("access", sink, spdlog::thread_pool(),
-                                                          spdlog::async_overflow_policy::block);
-    log->logger_->set_pattern("%v");
-    log->logger_->flush_on(spdlog::level::info);
+    auto logger = std::make_shared<spdlog::async_logger>("access", sink, spdlog::thread_pool(),
+                                                         spdlog::async_overflow_policy::block);
+    logger->set_pattern("%v");
+    logger->flush_on(spdlog::level::info);
+    return std::shared_ptr<spdlog::logger>(std::move(logger));
   } catch (const spdlog::spdlog_ex& e) {
     return absl::UnavailableError(fmt::format("cannot open access log {}: {}", target, e.what()));
   }
+}
+
+absl::StatusOr<std::unique_ptr<AccessLog>> AccessLog::Open(const std::string& target) {
+  auto logger = OpenLogger(target);
+  if (!logger.ok()) return logger.status();
+  auto log = std::make_unique<AccessLog>();
+  log->logger_.store(std::move(*logger));
   return log;
+}
+
+absl::Status AccessLog::Reopen(const std::string& target) {
+  auto logger = OpenLogger(target);
+  if (!logger.ok()) return logger.status();
+  std::shared_ptr<spdlog::logger> old = logger_.exchange(std::move(*logger));
+  if (old) old->flush();
+  return absl::OkStatus();
 }
 
 AccessLog::~AccessLog() { Flush(); }
 
 void AccessLog::Flush() {
-  if (logger_) logger_->flush();
+  if (auto logger = logger_.load()) logger->flush();
 }
 
 void AccessLog::Write(const AccessRecord& r) {
-  if (!logger_) return;
+  std::shared_ptr<spdlog::logger> logger = logger_.load();
+  if (!logger) return;
   auto now = std::chrono::system_clock::now();
   auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count();
   std::time_t secs = static_cast<std::time_t>(ms / 1000);
@@ -70,7 +88,7 @@ void AccessLog::Write(const AccessRecord& r) {
   for (const auto& [type, action] : r.pii_actions) actions[type] = action;
   j["pii_actions"] = std::move(actions);
   j["dropped_fields"] = r.dropped_fields;
-  logger_->info(j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+  logger->info(j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
 }
 
 }  // namespace bulwark

@@ -3,6 +3,7 @@
 // log a header, a body or a credential through this type.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -42,11 +43,20 @@ class AccessLog {
   // `target` is "stdout", "off" or a file path (appended to).
   static absl::StatusOr<std::unique_ptr<AccessLog>> Open(const std::string& target);
   ~AccessLog();
+  // Thread-safe, also against Reopen: a line goes whole to the old or to the new target.
   void Write(const AccessRecord& record);
   void Flush();
 
+  // SIGHUP: (re)opens `target` and switches to it; a file is opened anew even when the
+  // name did not change, so that a log rotated away (logrotate's rename) is continued in a
+  // new file. Lines already queued still reach the old target. On failure (the file
+  // cannot be opened) nothing changes and the error names the target.
+  absl::Status Reopen(const std::string& target);
+
  private:
-  std::shared_ptr<spdlog::logger> logger_;
+  // nullptr for "off".
+  static absl::StatusOr<std::shared_ptr<spdlog::logger>> OpenLogger(const std::string& target);
+  std::atomic<std::shared_ptr<spdlog::logger>> logger_;
 };
 
 }  // namespace bulwark

@@ -8,12 +8,16 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>  // std::exchange, used by asio/awaitable.hpp
+
+#include <boost/asio/awaitable.hpp>
 
 #include "base/api_error.h"
 #include "http/message.h"
 #include "pipeline/snapshot.h"
 #include "privacy/rewrite.h"
 #include "providers/profile.h"
+#include "providers/resources.h"
 #include "ratelimit/limiter.h"
 #include "subjects/keyring.h"
 #include "traffic/traffic_control.h"
@@ -22,6 +26,7 @@
 namespace bulwark {
 
 struct ProviderConfig;
+struct RuntimeConfig;  // pipeline/runtime/runtime_config.h
 
 // A configured provider, resolved once at startup.
 struct ProviderRoute {
@@ -29,6 +34,10 @@ struct ProviderRoute {
   const ProviderConfig* config = nullptr;
   const Profile* profile = nullptr;
   upstream::Endpoint endpoint;
+  // Vendor-object ownership rules of every operation of `profile`, resolved with the
+  // route: ResourceRules(*profile). The ownership stage refuses requests on a route whose
+  // rules were not resolved for its profile.
+  ResourceRules resources;
 };
 
 struct RequestContext {
@@ -37,6 +46,10 @@ struct RequestContext {
 
   http::Request& request;
   std::shared_ptr<const AccessSnapshot> snapshot;
+  // The routes, policies and upstreams this request runs under, taken once when it starts
+  // (issue 4: a SIGHUP reload never changes them under a request in flight). `route`
+  // below points into it.
+  std::shared_ptr<const RuntimeConfig> runtime;
   std::string request_id;
   std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
   std::string client_ip;
@@ -102,13 +115,20 @@ struct RequestContext {
   }
 };
 
-// A synchronous stage of the request pipeline (see gateway.cc for the order).
+// A stage of the request pipeline (see gateway.cc for the order, chain.h for the runner).
+// Run is synchronous. A stage that sometimes needs I/O (a store write, never a plain
+// lookup) returns kAwait from Run; the chain then co_awaits RunAsync before the next stage.
+// So the common path costs no coroutine frame, and no stage is ever special-cased by name.
 class Stage {
  public:
-  enum Result { kContinue, kStop };
+  enum Result { kContinue, kStop, kAwait };
   virtual ~Stage() = default;
   virtual std::string_view name() const = 0;
   virtual Result Run(RequestContext& ctx) = 0;
+  // Called, and awaited, only after Run returned kAwait; answers kContinue or kStop (a
+  // refusal is ctx.Reject and kStop, as in Run). Runs on the request's executor; blocking
+  // work goes to a pool (see pipeline/subjects/subject_key_stage.h).
+  virtual boost::asio::awaitable<Result> RunAsync(RequestContext& ctx);
 };
 
 }  // namespace bulwark

@@ -14,6 +14,7 @@
 #include "http/path.h"
 #include "pipeline/authn/authn_stage.h"
 #include "pipeline/capture/capture_writer.h"
+#include "pipeline/chain.h"
 #include "pipeline/consent/consent_stage.h"
 #include "pipeline/freeze/freeze_stage.h"
 #include "pipeline/ipallow/ip_allow_stage.h"
@@ -23,6 +24,7 @@
 #include "pipeline/route/route_stage.h"
 #include "pipeline/scope/scope_stage.h"
 #include "pipeline/snapshot.h"
+#include "pipeline/subjects/subject_key_stage.h"
 #include "pipeline/subjects/subject_resolver.h"
 
 namespace bulwark {
@@ -33,38 +35,13 @@ Gateway::Gateway(GatewayDeps deps) : deps_(std::move(deps)) {}
 
 absl::StatusOr<std::unique_ptr<Gateway>> Gateway::Create(GatewayDeps deps) {
   std::unique_ptr<Gateway> g(new Gateway(std::move(deps)));
-  for (const std::string& c : g->deps_.config->server.trusted_proxies) {
-    auto cidr = Cidr::Parse(c);
-    if (!cidr.ok()) {
-      return absl::InvalidArgumentError(
-          fmt::format("server.trusted_proxies: {}", std::string(cidr.status().message())));
-    }
-    g->trusted_proxies_.push_back(*cidr);
-  }
-  for (const ProviderConfig& p : g->deps_.config->providers) {
-    ProviderRoute route;
-    route.name = p.name;
-    route.config = &p;
-    route.profile = FindProfile(p.profile);
-    if (route.profile == nullptr) {
-      return absl::InvalidArgumentError(fmt::format(
-          "providers.{}.profile '{}' is not a built-in profile (heygen, writesonic, openai)",
-          p.name, p.profile));
-    }
-    auto endpoint = upstream::ParseBaseUrl(p.base_url);
-    if (!endpoint.ok()) {
-      return absl::InvalidArgumentError(fmt::format("providers.{}.base_url: {}", p.name,
-                                                    std::string(endpoint.status().message())));
-    }
-    route.endpoint = *endpoint;
-    g->routes_.emplace(p.name, std::move(route));
-  }
   // The order of checks (CONTRACT.md section 7); the audit write follows in Handle().
   auto jwt = JwtAuthenticator::Create(*g->deps_.config);
   if (!jwt.ok()) return jwt.status();
   g->jwt_ = std::move(*jwt);
-  g->token_endpoint_ = std::make_unique<auth::TokenEndpoint>(*g->deps_.config, *g->deps_.audit,
-                                                             g->deps_.key_hash_key);
+  g->token_endpoint_ = std::make_unique<auth::TokenEndpoint>(
+      *g->deps_.config, *g->deps_.audit, g->deps_.key_hash_key, *g->deps_.limiter,
+      *g->deps_.access_log);
   g->stages_.push_back(std::make_unique<AuthnStage>(g->deps_.key_hash_key, g->jwt_.get()));
   g->stages_.push_back(std::make_unique<FreezeStage>());  // suspended key / frozen (issue 7)
   g->stages_.push_back(std::make_unique<RouteStage>());
@@ -79,15 +56,26 @@ absl::StatusOr<std::unique_ptr<Gateway>> Gateway::Create(GatewayDeps deps) {
   if (g->deps_.subjects == nullptr || g->deps_.captures == nullptr) {
     return absl::InvalidArgumentError("gateway: no subject resolver or capture writer");
   }
+  // A first-seen subject gets its key once the request is authorised and admitted (the
+  // one stage that may await the store: Stage::kAwait).
+  g->stages_.push_back(std::make_unique<SubjectKeyStage>(*g->deps_.subjects));
   g->stages_.push_back(std::make_unique<ConsentStage>());
   auto scanner = privacy::Scanner::Create();
   if (!scanner.ok()) return scanner.status();
   g->scanner_ = std::move(*scanner);
-  auto pii_stage = PiiStage::Create(*g->scanner_, g->deps_.subject_key, g->deps_.config->providers);
-  if (!pii_stage.ok()) return pii_stage.status();
-  g->stages_.push_back(std::move(*pii_stage));
+  // Routes, upstreams, PII policies and trusted proxies: validated here, swapped on SIGHUP
+  // (the PII stage runs the policies of the request's own RuntimeConfig).
+  auto runtime = g->PrepareReload(std::make_shared<const Config>(*g->deps_.config));
+  if (!runtime.ok()) return runtime.status();
+  g->Publish(std::move(*runtime));
+  g->stages_.push_back(std::make_unique<RuntimePiiStage>());
   g->forwarder_ = std::make_unique<Forwarder>(*g->deps_.metrics);
   return g;
+}
+
+absl::StatusOr<std::shared_ptr<const RuntimeConfig>> Gateway::PrepareReload(
+    std::shared_ptr<const Config> config) const {
+  return RuntimeConfig::Build(std::move(config), *scanner_, deps_.subject_key);
 }
 
 audit::Record Gateway::AuditRecord(const RequestContext& ctx) const {
@@ -274,21 +262,23 @@ asio::awaitable<http::Response> Gateway::Handle(http::Request& request) {
     std::shared_ptr<const AccessSnapshot> snap = deps_.snapshots->Current();
     std::shared_ptr<const auth::KeyRing> ring = snap->signing;
     std::string token_request_id = NewRequestId();
+    std::string token_client_ip = ClientAddress(request, runtime_.Current()->trusted_proxies);
+    auto token_started = std::chrono::steady_clock::now();
     auth::TokenEndpoint::KeyLookup lookup =
         [snap](const std::string& hash) -> std::optional<KeyRecord> {
       auto it = snap->keys_by_hash.find(hash);
       if (it == snap->keys_by_hash.end()) return std::nullopt;
-      // No new tokens for a suspended key or a frozen tenant (issue 7).
+      // No new tokens for a suspended key or a frozen tenant (issue 7): the freeze stage's
+      // own predicate.
       const KeyRecord& record = it->second->record;
-      auto suspended = snap->key_suspensions.find(record.id);
-      if ((suspended != snap->key_suspensions.end() && suspended->second.mode == "suspend") ||
-          snap->frozen_all || snap->frozen_tenants.count(record.tenant) != 0) {
-        return std::nullopt;
-      }
+      if (CheckFrozen(*snap, &record) != FreezeDecision::kNone) return std::nullopt;
       return record;
     };
     http::Response token_response =
-        co_await token_endpoint_->Token(request, token_request_id, ring, lookup);
+        co_await token_endpoint_->Token(request, token_request_id, token_client_ip, ring, lookup);
+    deps_.metrics->RecordRequest(
+        "oauth2", "token", token_response.status,
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - token_started).count());
     co_return token_response;
   }
   if (path == auth::kJwksPath) {
@@ -298,7 +288,8 @@ asio::awaitable<http::Response> Gateway::Handle(http::Request& request) {
 
   RequestContext ctx(request, deps_.snapshots->Current());
   ctx.request_id = NewRequestId();
-  ctx.client_ip = ClientAddress(request, trusted_proxies_);
+  ctx.runtime = runtime_.Current();  // kept to the end of the request (SIGHUP-safe)
+  ctx.client_ip = ClientAddress(request, ctx.runtime->trusted_proxies);
   ctx.bytes_in = request.body.size();
   IdentifySubject(ctx, *deps_.subjects);  // known subjects only; no store I/O here
   double upstream_ms = 0;
@@ -308,12 +299,8 @@ asio::awaitable<http::Response> Gateway::Handle(http::Request& request) {
   if (!normalized.ok()) {
     ctx.Reject(ApiError::kInvalidRequest, "http.bad_path");
   } else {
-    ResolveProvider(routes_, *normalized, ctx);
-    for (const auto& stage : stages_) {
-      // A first-seen subject gets its key once the request is authorised and admitted.
-      if (stage->name() == "consent") co_await EnsureSubjectKey(ctx, *deps_.subjects);
-      if (ctx.refusal || stage->Run(ctx) == Stage::kStop) break;
-    }
+    ResolveProvider(ctx.runtime->routes, *normalized, ctx);
+    co_await RunStages(stages_, ctx);
     if (!ctx.refusal) co_await AuditDecision(ctx);
     std::optional<CaptureWriter::Capture> capture;
     if (!ctx.refusal) capture = CaptureRequest(ctx, deps_.config->capture_max_body);

@@ -26,6 +26,7 @@
 #include "pipeline/authn/jwt_authn.h"
 #include "pipeline/context.h"
 #include "pipeline/forward/forward.h"
+#include "pipeline/runtime/runtime_config.h"
 #include "privacy/scanner.h"
 #include "ratelimit/limiter.h"
 
@@ -62,6 +63,17 @@ class Gateway {
   // The response for a request refused while parsing.
   http::Response ParseErrorResponse(const http::ParseError& error);
 
+  // SIGHUP (issue 4), in two steps so that nothing is applied unless everything is valid:
+  // PrepareReload builds the routes, upstream endpoints, PII policies and trusted proxies
+  // of `config` off to the side (kInvalidArgument naming the key on error; nothing
+  // changes); Publish makes them current. Requests that start afterwards use them;
+  // requests in flight finish under the ones they started with. Thread-safe.
+  absl::StatusOr<std::shared_ptr<const RuntimeConfig>> PrepareReload(
+      std::shared_ptr<const Config> config) const;
+  void Publish(std::shared_ptr<const RuntimeConfig> runtime) {
+    runtime_.Publish(std::move(runtime));
+  }
+
  private:
   explicit Gateway(GatewayDeps deps);
   http::Response ErrorResponse(ApiError error, const std::string& request_id,
@@ -75,10 +87,11 @@ class Gateway {
                            std::string_view operation);
 
   GatewayDeps deps_;
-  std::vector<Cidr> trusted_proxies_;
-  std::unordered_map<std::string, ProviderRoute> routes_;
   std::vector<std::unique_ptr<Stage>> stages_;
   std::unique_ptr<privacy::Scanner> scanner_;
+  // Routes, PII policies and trusted proxies, swapped whole on SIGHUP (after scanner_,
+  // whose compiled policies reference it).
+  RuntimeConfigSource runtime_;
   std::unique_ptr<Forwarder> forwarder_;
   // OAuth2 and bearer JWTs (issue 3): POST /oauth2/token, /.well-known/jwks.json.
   std::unique_ptr<JwtAuthenticator> jwt_;

@@ -99,20 +99,26 @@ DigitRuns ScanDigitRuns(std::string_view text) {
   const size_t n = text.size();
   size_t pos = NextDigit(text, 0);
   while (pos < n) {
-    groups.clear();
+    // Most runs in prose are one short group ("45 seconds", "$29.99"): walk the run first,
+    // counting digits and groups, and keep the groups only when a dotted quad is possible.
+    const size_t start = pos;
     size_t digits = 0;
     size_t numeric_end = 0;  // just after the seventh digit
+    size_t first_group = 0;
+    size_t group_count = 0;
+    size_t single_dots = 0;
     size_t end = pos;
-    bool after_single_dot = false;
     while (true) {
       const size_t begin = end;
       while (end < n && IsDigit(text[end])) {
         ++end;
-        if (++digits == kNumericDigits) {
-          numeric_end = end;
-        }
       }
-      groups.push_back(Group{begin, end, after_single_dot});
+      if (digits < kNumericDigits && digits + (end - begin) >= kNumericDigits) {
+        numeric_end = begin + (kNumericDigits - digits);
+      }
+      digits += end - begin;
+      first_group = group_count == 0 ? end - begin : first_group;
+      ++group_count;
       size_t next = end;
       while (next < n && next - end < 2 && IsNumberSeparator(text[next])) {
         ++next;
@@ -120,17 +126,31 @@ DigitRuns ScanDigitRuns(std::string_view text) {
       if (next == end || next >= n || !IsDigit(text[next])) {
         break;
       }
-      after_single_dot = next == end + 1 && text[end] == '.';
+      single_dots += next == end + 1 && text[end] == '.' ? 1 : 0;
       end = next;
     }
-    const size_t start = groups.front().begin;
     if (numeric_end != 0) {
       found.triggers.push_back(
           Trigger{static_cast<uint32_t>(numeric_end), static_cast<uint16_t>(numeric_spec)});
     }
-    AddDottedQuads(groups, static_cast<uint16_t>(ipv4_spec), found.triggers);
-    const bool iban = groups.front().end - start >= 2 && start >= 2 && IsUpper(text[start - 2]) &&
-                      IsUpper(text[start - 1]);
+    if (group_count >= 4 && single_dots >= 3) {
+      groups.clear();
+      for (size_t at = start; at < end;) {
+        const size_t begin = at;
+        while (at < end && IsDigit(text[at])) {
+          ++at;
+        }
+        const bool after_single_dot = begin >= 1 && text[begin - 1] == '.' && begin >= 2 &&
+                                      IsDigit(text[begin - 2]) && begin > start;
+        groups.push_back(Group{begin, at, after_single_dot});
+        while (at < end && !IsDigit(text[at])) {
+          ++at;
+        }
+      }
+      AddDottedQuads(groups, static_cast<uint16_t>(ipv4_spec), found.triggers);
+    }
+    const bool iban =
+        first_group >= 2 && start >= 2 && IsUpper(text[start - 2]) && IsUpper(text[start - 1]);
     size_t after = end;
     while (after < n && after - end < 2 && IsAlpha(text[after])) {
       ++after;  // "12b", "5th"

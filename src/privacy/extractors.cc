@@ -13,6 +13,7 @@
 
 #include <phonenumbers/phonenumberutil.h>
 
+#include "absl/container/inlined_vector.h"
 #include "privacy/scanner_internal.h"
 #include "privacy/text_util.h"
 #include "privacy/validators.h"
@@ -236,8 +237,9 @@ struct NumericToken {
   bool plus = false;
   bool paren = false;
   std::string digits;
-  std::vector<size_t> groups;  // digit group lengths
-  std::string seps;            // the separator run between groups, first char of each
+  // Inline capacity covers real numbers (a card has 4-5 groups): no allocation per token.
+  absl::InlinedVector<size_t, 8> groups;  // digit group lengths
+  std::string seps;                       // the separator run between groups, first char of each
 };
 
 bool LooksLikeDate(const NumericToken& t) {

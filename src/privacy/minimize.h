@@ -11,8 +11,9 @@
 // array element, "*" for any key ("variables.*.properties"). A field is kept when its path
 // is an allowed path, lies below one (the whole subtree is allowed), or leads to one (the
 // containers on the way are kept, and minimised in turn). When nothing is dropped the body
-// is returned byte for byte; otherwise it is re-serialised (compact, key order kept), which
-// may respell numbers (1.0e2 -> 100.0) but never changes strings.
+// is returned byte for byte. Otherwise every kept value is still copied byte for byte
+// (numbers keep their spelling: 1.0 stays 1.0, 1e2 stays 1e2; strings keep their escapes);
+// only the containers that are walked into are rewritten, compactly and in key order.
 #pragma once
 
 #include <span>

@@ -40,6 +40,41 @@ TEST(MinimizeTest, WildcardKeysAndNonIdentifierKeysAreNotLogged) {
             (std::vector<std::string>{"variables.name.properties.k", "variables.name.t", "<key>"}));
 }
 
+TEST(MinimizeTest, KeptValuesKeepTheirOriginalBytes) {
+  // Numbers keep their spelling, strings their escapes, whole allowed subtrees their
+  // spacing; only the containers that lose a member are rewritten.
+  const std::string body =
+      "\xEF\xBB\xBF"
+      R"( { "title" : "caf\u00e9 \/ \"x\"", "n": 1.0, "crm_id": 7,)"
+      R"( "dimension": { "width": 1e2 , "height": -0.50E+1 },)"
+      R"( "video_inputs": [ { "voice": [1.0, 2.50, 1E40], "note": {"a": [1, 2]} }, 3.000 ])"
+      R"( , "t\u0069tle": 1.10 } )";
+  auto out = Minimize(body, kGenerate);
+  ASSERT_TRUE(out.ok()) << out.status();
+  EXPECT_EQ(out->body,
+            R"({"title":"caf\u00e9 \/ \"x\"","dimension":{ "width": 1e2 , "height": -0.50E+1 },)"
+            R"("video_inputs":[{"voice":[1.0, 2.50, 1E40]},3.000],"t\u0069tle":1.10})");
+  EXPECT_EQ(out->dropped, (std::vector<std::string>{"n", "crm_id", "video_inputs[].note"}));
+  EXPECT_EQ(out->dropped_count, 3u);
+  // The result is minimal: minimising it again drops nothing and keeps it as it is.
+  auto again = Minimize(out->body, kGenerate);
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->dropped_count, 0u);
+  EXPECT_EQ(again->body, out->body);
+}
+
+TEST(MinimizeTest, DroppedArraysAndEmptyContainers) {
+  std::vector<std::string_view> allowed = {"keep", "list[].id"};
+  auto out = Minimize(R"({"keep":[ ],"list":[ {"id":1,"x":[]}, [ 1 ], "s" ],"other":[ ],)"
+                      R"("gone":[ 1 ,2]})",
+                      allowed);
+  ASSERT_TRUE(out.ok()) << out.status();
+  // An element that is not an object, or a scalar where more structure is expected, is kept
+  // (its position was allowed); arrays under a dropped key are dropped whole.
+  EXPECT_EQ(out->body, R"({"keep":[ ],"list":[{"id":1},[],"s"]})");
+  EXPECT_EQ(out->dropped, (std::vector<std::string>{"list[].x", "list[][]", "other", "gone"}));
+}
+
 TEST(MinimizeTest, RefusesInvalidOrTooDeepJson) {
   EXPECT_FALSE(Minimize("{not json", kGenerate).ok());
   EXPECT_FALSE(Minimize(R"({"title":"t"} x)", kGenerate).ok());

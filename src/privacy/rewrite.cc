@@ -108,57 +108,196 @@ std::string Pseudonymizer::TokenFor(PiiType type, std::string_view value) {
   return token;
 }
 
+namespace {
+
+// Tokens are "<TYPE_N>" or "<TYPE_hexdigest>": '<', letters, digits and '_', '>'; at most
+// this many characters (decoded).
+constexpr size_t kMaxTokenChars = 40;
+
+int HexValue(char c) {
+  if (internal::IsDigit(c)) return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+// One character of a token as written at text[i]: the byte itself or, in JSON text, a
+// "\uXXXX" escape of an ASCII character (Go's encoding/json and other HTML-safe encoders
+// write '<', '>' and '&' as \u003c, \u003e and \u0026).
+struct Unit {
+  char c = 0;
+  size_t size = 0;         // bytes it takes in text; 0 = no token character here
+  bool escaped = false;    // written as \uXXXX
+  bool truncated = false;  // the text ends where more bytes could still make one
+};
+
+Unit ReadUnit(std::string_view text, size_t i, bool json) {
+  Unit u;
+  if (i >= text.size()) {
+    u.truncated = true;
+    return u;
+  }
+  if (!json || text[i] != '\\') {
+    u.c = text[i];
+    u.size = 1;
+    return u;
+  }
+  if (i + 1 >= text.size()) {
+    u.truncated = true;
+    return u;
+  }
+  if (text[i + 1] != 'u') return u;
+  unsigned code = 0;
+  for (size_t k = 0; k < 4; ++k) {
+    if (i + 2 + k >= text.size()) {
+      u.truncated = true;
+      return u;
+    }
+    const int digit = HexValue(text[i + 2 + k]);
+    if (digit < 0) return u;
+    code = code * 16 + static_cast<unsigned>(digit);
+  }
+  if (code == 0 || code >= 0x80) return u;
+  u.c = static_cast<char>(code);
+  u.size = 6;
+  u.escaped = true;
+  return u;
+}
+
+enum class TokenMatch { kNo, kToken, kPartial };
+
+// Reads a token candidate at text[pos]. kToken: `token` holds it decoded, `size` its bytes in
+// text and `escaped` whether any character was a \u escape. kPartial: the text ends before
+// the candidate is complete (a stream must wait for more). kNo: no token starts here.
+TokenMatch ReadToken(std::string_view text, size_t pos, bool json, std::string* token, size_t* size,
+                     bool* escaped) {
+  token->clear();
+  *escaped = false;
+  for (size_t i = pos;;) {
+    const Unit u = ReadUnit(text, i, json);
+    if (u.size == 0) return u.truncated ? TokenMatch::kPartial : TokenMatch::kNo;
+    if (token->empty() ? u.c != '<' : !(u.c == '>' || internal::IsWord(u.c))) {
+      return TokenMatch::kNo;
+    }
+    token->push_back(u.c);
+    *escaped = *escaped || u.escaped;
+    i += u.size;
+    if (u.c == '>') {
+      *size = i - pos;
+      return TokenMatch::kToken;
+    }
+    if (token->size() >= kMaxTokenChars) return TokenMatch::kNo;
+  }
+}
+
+// Visits the places in `text` where a token may start: '<' and, in JSON text, a backslash
+// (the start of an escape). Backslash pairs of JSON text stay aligned: "\\u003c" is an
+// escaped backslash followed by text, and is skipped as such.
+class CandidateScanner {
+ public:
+  CandidateScanner(std::string_view text, bool json) : text_(text), json_(json) {}
+
+  // Moves to the next candidate at or after pos(); false when there is none.
+  bool Next() {
+    while (pos_ < text_.size() && text_[pos_] != '<' && !(json_ && text_[pos_] == '\\')) ++pos_;
+    return pos_ < text_.size();
+  }
+  // Reads the candidate at pos(); token(), escaped() and SkipToken() then describe it.
+  TokenMatch Read() { return ReadToken(text_, pos_, json_, &token_, &size_, &escaped_); }
+  // Moves past a candidate that is no token (past the escaped byte too).
+  void Skip() { pos_ += json_ && text_[pos_] == '\\' ? 2 : 1; }
+  // Moves past the token that Read() matched.
+  void SkipToken() { pos_ += size_; }
+
+  size_t pos() const { return pos_; }
+  const std::string& token() const { return token_; }
+  bool escaped() const { return escaped_; }
+
+ private:
+  std::string_view text_;
+  bool json_;
+  size_t pos_ = 0;
+  std::string token_;
+  size_t size_ = 0;
+  bool escaped_ = false;
+};
+
+// Appends a restored value. In JSON text it is escaped for the inside of a string; if the
+// vendor escaped the token's brackets, '<', '>' and '&' in the value are escaped the same
+// way, so an answer meant to be safe to embed in HTML stays so.
+void AppendValue(const std::string& value, bool json, bool html_safe, std::string* out) {
+  if (!json) {
+    out->append(value);
+    return;
+  }
+  const std::string quoted =
+      nlohmann::json(value).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  const std::string_view inner = std::string_view(quoted).substr(1, quoted.size() - 2);
+  if (!html_safe) {
+    out->append(inner);
+    return;
+  }
+  for (char c : inner) {  // no JSON escape sequence holds these three characters
+    switch (c) {
+      case '<':
+        out->append("\\u003c");
+        break;
+      case '>':
+        out->append("\\u003e");
+        break;
+      case '&':
+        out->append("\\u0026");
+        break;
+      default:
+        out->push_back(c);
+    }
+  }
+}
+
+}  // namespace
+
 std::string Pseudonymizer::Restore(std::string_view text, bool json_string) const {
   std::string out;
   out.reserve(text.size());
-  size_t pos = 0;
-  while (pos < text.size()) {
-    const size_t open = text.find('<', pos);
-    if (open == std::string_view::npos) {
-      break;
+  size_t copied = 0;  // text[copied, scan.pos()) is still to be appended
+  for (CandidateScanner scan(text, json_string); scan.Next();) {
+    if (scan.Read() == TokenMatch::kToken) {
+      if (auto it = reverse_.find(scan.token()); it != reverse_.end()) {
+        out.append(text.substr(copied, scan.pos() - copied));
+        AppendValue(it->second, json_string, scan.escaped(), &out);
+        scan.SkipToken();
+        copied = scan.pos();
+        continue;
+      }
     }
-    const size_t close = text.find('>', open + 1);
-    if (close == std::string_view::npos || close - open > 40) {
-      out.append(text.substr(pos, open + 1 - pos));
-      pos = open + 1;
-      continue;
-    }
-    auto it = reverse_.find(std::string(text.substr(open, close + 1 - open)));
-    if (it == reverse_.end()) {
-      out.append(text.substr(pos, open + 1 - pos));
-      pos = open + 1;
-      continue;
-    }
-    out.append(text.substr(pos, open - pos));
-    if (json_string) {
-      const std::string quoted =
-          nlohmann::json(it->second).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-      out.append(quoted, 1, quoted.size() - 2);
-    } else {
-      out.append(it->second);
-    }
-    pos = close + 1;
+    scan.Skip();
   }
-  out.append(text.substr(pos));
+  out.append(text.substr(std::min(copied, text.size())));
   return out;
+}
+
+size_t Pseudonymizer::PartialTokenStart(std::string_view text, bool json_string) {
+  // A token is at most kMaxTokenChars characters of at most 6 bytes each.
+  const size_t window = kMaxTokenChars * 6;
+  for (CandidateScanner scan(text, json_string); scan.Next(); scan.Skip()) {
+    if (text.size() - scan.pos() <= window && scan.Read() == TokenMatch::kPartial) {
+      return scan.pos();
+    }
+  }
+  return text.size();
 }
 
 std::string StreamRestorer::Feed(std::string_view chunk) {
   pending_.append(chunk);
-  // Hold back from the last '<' if no '>' follows it and it could still become a token.
-  size_t cut = pending_.size();
-  const size_t open = pending_.rfind('<');
-  if (open != std::string::npos && pending_.find('>', open) == std::string::npos &&
-      pending_.size() - open <= 40) {
-    cut = open;
-  }
-  std::string out = pseudonyms_->Restore(std::string_view(pending_).substr(0, cut));
+  // Hold back a tail that could still become a token when more text arrives.
+  const size_t cut = Pseudonymizer::PartialTokenStart(pending_, json_string_);
+  std::string out = pseudonyms_->Restore(std::string_view(pending_).substr(0, cut), json_string_);
   pending_.erase(0, cut);
   return out;
 }
 
 std::string StreamRestorer::Finish() {
-  std::string out = pseudonyms_->Restore(pending_);
+  std::string out = pseudonyms_->Restore(pending_, json_string_);
   pending_.clear();
   return out;
 }

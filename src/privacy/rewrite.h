@@ -65,9 +65,19 @@ class Pseudonymizer {
   std::string TokenFor(PiiType type, std::string_view value);
 
   // Replaces every known token in `text` with its original value; unknown tokens stay.
-  // With `json_string`, values are escaped for the inside of a JSON string (the token sat
-  // in one), so a restored quote or backslash cannot break the vendor's JSON answer.
+  // With `json_string` (`text` is JSON, or a JSON string's inside):
+  //  - tokens are also matched where characters are written as \uXXXX escapes, as Go's
+  //    encoding/json and other HTML-safe encoders write them ("\u003cPERSON_1\u003e");
+  //    "\\u003c" (an escaped backslash, then text) is not an escape and does not match;
+  //  - values are escaped for the inside of a JSON string, so a restored quote or backslash
+  //    cannot break the vendor's JSON answer; where the token's brackets were escaped, the
+  //    value's '<', '>' and '&' are written as \u003c, \u003e and \u0026 too.
   std::string Restore(std::string_view text, bool json_string = false) const;
+
+  // Where a tail of `text` starts that is an unfinished token ("<PERS", "\u003cPER",
+  // "\u00"), which more text could complete; text.size() if there is none. Only the last
+  // few hundred bytes are considered (a token is short).
+  static size_t PartialTokenStart(std::string_view text, bool json_string = false);
 
   // Number of distinct values seen.
   size_t size() const { return reverse_.size(); }
@@ -80,10 +90,13 @@ class Pseudonymizer {
 };
 
 // Restores tokens in a response that arrives in chunks (server-sent events, chunked
-// bodies). A token split across chunks is held back until its end arrives.
+// bodies). A token split across chunks is held back until its end arrives. With
+// `json_string`, the chunks are JSON text and are restored as Pseudonymizer::Restore does
+// with json_string (escaped tokens, escaped values).
 class StreamRestorer {
  public:
-  explicit StreamRestorer(const Pseudonymizer* pseudonyms) : pseudonyms_(pseudonyms) {}
+  explicit StreamRestorer(const Pseudonymizer* pseudonyms, bool json_string = false)
+      : pseudonyms_(pseudonyms), json_string_(json_string) {}
   // Returns the restored text that is safe to emit now.
   std::string Feed(std::string_view chunk);
   // Returns whatever is still held back; call once at the end of the stream.
@@ -91,6 +104,7 @@ class StreamRestorer {
 
  private:
   const Pseudonymizer* pseudonyms_;
+  bool json_string_;
   std::string pending_;
 };
 

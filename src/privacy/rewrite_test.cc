@@ -68,6 +68,75 @@ TEST(Rewrite, StreamRestorerHandlesSplitTokens) {
   EXPECT_EQ(out, "Hello Ada Lovelace, 2 < 3 and Ada Lovelace!");
 }
 
+// Go's encoding/json and other HTML-safe encoders write '<', '>' and '&' as \u003c, \u003e
+// and \u0026 in JSON strings.
+TEST(Rewrite, RestoresTokensWrittenWithUnicodeEscapesInJson) {
+  Pseudonymizer p;
+  ASSERT_EQ(p.TokenFor(PiiType::kPerson, "Ada Lovelace"), "<PERSON_1>");
+  ASSERT_EQ(p.TokenFor(PiiType::kEmail, "a&b <x>@example.com"), "<EMAIL_1>");
+  const std::string body =
+      R"({"text":"Dear \u003cPERSON_1\u003e, \u003CPERSON_1\u003E and <PERSON_1\u003e"})";
+  const std::string restored = p.Restore(body, /*json_string=*/true);
+  EXPECT_EQ(restored, R"({"text":"Dear Ada Lovelace, Ada Lovelace and Ada Lovelace"})");
+  // A value restored where the vendor escaped the brackets is escaped the same way.
+  const std::string mail = p.Restore(R"({"to":"\u003cEMAIL_1\u003e"})", true);
+  EXPECT_EQ(mail, R"({"to":"a\u0026b \u003cx\u003e@example.com"})");
+  EXPECT_EQ(nlohmann::json::parse(mail)["to"], "a&b <x>@example.com");
+  // Unescaped tokens keep raw values (still JSON-escaped for quotes).
+  EXPECT_EQ(p.Restore(R"({"to":"<EMAIL_1>"})", true), R"({"to":"a&b <x>@example.com"})");
+  // Every character may be escaped, in either case.
+  EXPECT_EQ(p.Restore(R"("\u003c\u0050ERSON\u005f1\u003E")", true), R"("Ada Lovelace")");
+}
+
+TEST(Rewrite, EscapeLookalikesAreNotTokens) {
+  Pseudonymizer p;
+  ASSERT_EQ(p.TokenFor(PiiType::kPerson, "Ada Lovelace"), "<PERSON_1>");
+  // An escaped backslash followed by the text "u003c...": the string holds a backslash and
+  // letters, not a token.
+  const std::string literal = R"({"t":"\\u003cPERSON_1\\u003e"})";
+  EXPECT_EQ(p.Restore(literal, true), literal);
+  // Outside JSON, escapes are just text.
+  EXPECT_EQ(p.Restore(R"(\u003cPERSON_1\u003e)"), R"(\u003cPERSON_1\u003e)");
+  // Unknown, malformed or overlong candidates stay as they are.
+  for (const std::string& text : std::vector<std::string>{
+           R"("\u003cPERSON_2\u003e")", R"("\u003cPERSON 1\u003e")", R"("\u003PERSON_1\u003e")",
+           R"("\u00zcPERSON_1>")", R"("\u003c\u0000PERSON_1>")", R"("\)", R"("\u003c)",
+           "\"<" + std::string(60, 'A') + ">\""}) {
+    EXPECT_EQ(p.Restore(text, true), text) << text;
+  }
+}
+
+TEST(Rewrite, PartialTokenStartFindsTailsThatMoreTextCouldComplete) {
+  using P = Pseudonymizer;
+  EXPECT_EQ(P::PartialTokenStart("Hello <PER"), 6u);
+  EXPECT_EQ(P::PartialTokenStart("Hello <PER> x"), 13u);
+  EXPECT_EQ(P::PartialTokenStart("2 < 3"), 5u);
+  EXPECT_EQ(P::PartialTokenStart(R"(Hi \u003cPER)"), 12u);  // not JSON: no escapes
+  EXPECT_EQ(P::PartialTokenStart(R"(Hi \u003cPER)", true), 3u);
+  EXPECT_EQ(P::PartialTokenStart(R"(Hi \u00)", true), 3u);
+  EXPECT_EQ(P::PartialTokenStart(R"(Hi \)", true), 3u);
+  EXPECT_EQ(P::PartialTokenStart(R"(Hi <PERSON_1\u00)", true), 3u);
+  EXPECT_EQ(P::PartialTokenStart(R"(Hi \\u003cPER)", true), 13u);
+  EXPECT_EQ(P::PartialTokenStart("x <" + std::string(50, 'A'), true), 53u);
+}
+
+TEST(Rewrite, StreamRestorerMatchesEscapedTokensSplitAcrossChunks) {
+  Pseudonymizer pseudonyms;
+  ASSERT_EQ(pseudonyms.TokenFor(PiiType::kPerson, "Ada \"A\" Lovelace"), "<PERSON_1>");
+  const std::string body = R"({"text":"Dear \u003cPERSON_1\u003e, bye \u003cPERSON_1\u003e"})";
+  const std::string want = R"({"text":"Dear Ada \"A\" Lovelace, bye Ada \"A\" Lovelace"})";
+  for (size_t cut = 0; cut <= body.size(); ++cut) {  // every split point
+    for (size_t cut2 = cut; cut2 <= body.size(); cut2 += 7) {
+      StreamRestorer restorer(&pseudonyms, /*json_string=*/true);
+      std::string out = restorer.Feed(body.substr(0, cut));
+      out += restorer.Feed(body.substr(cut, cut2 - cut));
+      out += restorer.Feed(body.substr(cut2));
+      out += restorer.Finish();
+      ASSERT_EQ(out, want) << cut << " " << cut2;
+    }
+  }
+}
+
 TEST(Rewrite, BlockNamesOnlyTypes) {
   Policy policy;
   policy.overrides[PiiType::kCreditCard] = Action::kBlock;

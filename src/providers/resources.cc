@@ -1,5 +1,7 @@
 #include "providers/resources.h"
 
+#include <functional>
+
 namespace bulwark {
 namespace {
 
@@ -63,6 +65,27 @@ std::vector<const ResourceRule*> FindResourceRules(std::string_view profile,
     if (r.profile == profile && r.operation == operation) out.push_back(&r);
   }
   return out;
+}
+
+ResourceRules::ResourceRules(const Profile& profile) : profile_(&profile) {
+  by_operation_.reserve(profile.operations.size());
+  for (const Operation& op : profile.operations) {
+    by_operation_.push_back(FindResourceRules(profile.name, op.name));
+  }
+}
+
+std::span<const ResourceRule* const> ResourceRules::For(const Operation* operation) const {
+  if (profile_ == nullptr || operation == nullptr) return {};
+  const Operation* first = profile_->operations.data();
+  const Operation* end = first + profile_->operations.size();
+  // std::less: a total order even for pointers into different arrays.
+  if (std::less<const Operation*>()(operation, first) ||
+      !std::less<const Operation*>()(operation, end)) {
+    return {};
+  }
+  const std::vector<const ResourceRule*>& rules =
+      by_operation_[static_cast<size_t>(operation - first)];
+  return {rules.data(), rules.size()};
 }
 
 }  // namespace bulwark

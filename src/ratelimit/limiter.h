@@ -38,6 +38,11 @@ class RateLimiter {
   virtual ~RateLimiter() = default;
   virtual LimitDecision Check(std::span<const LimitSpec> limits,
                               std::chrono::steady_clock::time_point now) = 0;
+  // What Check would decide now, without charging anything. For limits that count only
+  // some outcomes (failed client authentications at the token endpoint): Peek before the
+  // attempt, Check (which charges) once it has failed.
+  virtual LimitDecision Peek(std::span<const LimitSpec> limits,
+                             std::chrono::steady_clock::time_point now) = 0;
   virtual absl::Status Ping() = 0;
 };
 

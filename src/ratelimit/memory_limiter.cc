@@ -18,6 +18,17 @@ int64_t CeilSeconds(Nanos d) {
 class MemoryRateLimiter final : public RateLimiter {
  public:
   LimitDecision Check(std::span<const LimitSpec> limits, Clock::time_point now) override {
+    return Decide(limits, now, /*charge=*/true);
+  }
+
+  LimitDecision Peek(std::span<const LimitSpec> limits, Clock::time_point now) override {
+    return Decide(limits, now, /*charge=*/false);
+  }
+
+  absl::Status Ping() override { return absl::OkStatus(); }
+
+ private:
+  LimitDecision Decide(std::span<const LimitSpec> limits, Clock::time_point now, bool charge) {
     LimitDecision d;
     if (limits.empty()) return d;
     d.any_limit = true;
@@ -34,8 +45,16 @@ class MemoryRateLimiter final : public RateLimiter {
       Nanos interval = std::chrono::duration_cast<Nanos>(spec.rate.period) /
                        static_cast<int64_t>(spec.rate.count);
       Nanos burst = interval * static_cast<int64_t>(spec.rate.count);
-      Clock::time_point& tat = tat_[spec.key];
-      Clock::time_point base = std::max(tat, now);
+      // A peek never creates an entry: an unknown key is a full bucket.
+      Clock::time_point* tat = nullptr;
+      Clock::time_point current{};
+      if (charge) {
+        tat = &tat_[spec.key];
+        current = *tat;
+      } else if (auto it = tat_.find(spec.key); it != tat_.end()) {
+        current = it->second;
+      }
+      Clock::time_point base = std::max(current, now);
       Clock::time_point new_tat = base + interval;
       Nanos ahead = new_tat - now;
       if (ahead > burst) {
@@ -54,16 +73,14 @@ class MemoryRateLimiter final : public RateLimiter {
         d.remaining = remaining;
         d.reset_seconds = CeilSeconds(ahead);
       }
-      pending.push_back({&tat, new_tat});
+      if (charge) pending.push_back({tat, new_tat});
     }
+    if (!charge) return d;
     for (const Pending& p : pending) *p.tat = p.new_tat;
     if (tat_.size() > kSweepAt) Sweep(now);
     return d;
   }
 
-  absl::Status Ping() override { return absl::OkStatus(); }
-
- private:
   static constexpr size_t kSweepAt = 100000;
   // Entries whose TAT is in the past carry no state (a fresh entry behaves the same).
   void Sweep(Clock::time_point now) {

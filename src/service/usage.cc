@@ -2,6 +2,7 @@
 
 #include <map>
 
+#include "base/limit_rules.h"
 #include "traffic/usage_ledger.h"
 
 namespace bulwark::service {
@@ -23,7 +24,13 @@ absl::StatusOr<nlohmann::json> UsageReport(Store& store, const std::string& scop
   for (const UsageRecord& r : *rows) {
     nlohmann::json& entry = by[r.scope][r.id];
     if (entry.is_null()) entry = {{"day", Empty(day)}, {"month", Empty(month)}};
-    entry[r.period == day ? "day" : "month"][r.unit] = r.amount;
+    nlohmann::json& cell = entry[r.period == day ? "day" : "month"][r.unit];
+    // Credits are counted in hundredths; shown exactly, with two decimals ("1.50").
+    if (r.unit == "credits") {
+      cell = FormatCredits(r.amount);
+    } else {
+      cell = r.amount;
+    }
   }
   nlohmann::json out = {{"day", day},
                         {"month", month},

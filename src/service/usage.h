@@ -16,6 +16,7 @@ namespace bulwark::service {
 
 // {"day": {"period": "2026-11-25", "requests": 3, "video_seconds": 40},
 //  "month": {"period": "2026-11", "requests": 9}}   (units absent = 0; requests always shown)
+// Credits are a decimal string with two decimals, exact: "credits": "1.50".
 absl::StatusOr<nlohmann::json> UsageOf(Store& store, const std::string& scope,
                                        const std::string& id,
                                        std::chrono::system_clock::time_point now);

@@ -6,7 +6,9 @@
 // Per provider (ProviderTraffic, one object for the process's life): its shared rate
 // rules, a circuit breaker, a retry budget and a concurrency gate. Per tenant: its quota
 // rules. Plus the UsageLedger that counts usage for quotas. Requests read the current
-// rules through atomically swapped shared_ptrs, so a reload never tears a decision.
+// rules through atomically swapped shared_ptrs, so a reload never tears a decision. A
+// provider added by a reload gets its state then; a provider removed keeps its object (a
+// request still routed to it finishes under it), so a Provider() pointer never dangles.
 #pragma once
 
 #include <atomic>
@@ -47,11 +49,22 @@ class TrafficControl {
   ~TrafficControl();
 
   // Applies the traffic settings of `config` (provider rates, concurrency, budget,
-  // breaker; tenant quotas). Providers that were not configured at start-up are listed in
-  // the returned status message as needing a restart; nothing is half applied on error.
+  // breaker; tenant quotas), creating the state of providers new in `config`. Nothing is
+  // half applied on error (kInvalidArgument naming the key). Not concurrent with itself
+  // (SIGHUP is handled on one thread); concurrent with Provider() and the request path.
   absl::Status Reload(const Config& config);
 
-  // nullptr for a provider unknown at start-up. The pointer lives as long as this object.
+  // Reload in two steps, for a caller that validates several parts before applying any:
+  // Prepare parses and checks `config`'s traffic settings without changing anything;
+  // Apply (which cannot fail) makes them current. `config` must be the one prepared.
+  struct Plan {
+    std::map<std::string, std::vector<RateRule>> rates;  // provider -> its rate rules
+    std::shared_ptr<const TenantQuotas> tenants;
+  };
+  static absl::StatusOr<Plan> Prepare(const Config& config);
+  void Apply(const Config& config, Plan plan);
+
+  // nullptr for a provider never configured. The pointer lives as long as this object.
   ProviderTraffic* Provider(std::string_view name) const;
   std::shared_ptr<const TenantQuotas> tenant_quotas() const { return tenants_.load(); }
   UsageLedger& usage() { return *usage_; }
@@ -59,10 +72,12 @@ class TrafficControl {
 
  private:
   TrafficControl(Store* store, Metrics* metrics);
-  absl::Status Apply(const Config& config, bool initial);
+  using ProviderMap = std::map<std::string, std::shared_ptr<ProviderTraffic>, std::less<>>;
+  std::shared_ptr<ProviderTraffic> NewProvider(const std::string& name) const;
 
   Metrics* metrics_;
-  std::map<std::string, std::unique_ptr<ProviderTraffic>, std::less<>> providers_;
+  // Only grows: a reload publishes a copy with the new providers added.
+  std::atomic<std::shared_ptr<const ProviderMap>> providers_{std::make_shared<const ProviderMap>()};
   std::atomic<std::shared_ptr<const TenantQuotas>> tenants_{std::make_shared<const TenantQuotas>()};
   std::unique_ptr<UsageLedger> usage_;
 };

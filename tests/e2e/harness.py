@@ -13,6 +13,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import unittest
 from typing import Dict, Iterable, List, Optional, Tuple
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -320,3 +321,73 @@ class ContractAssertions:
         self.assertTrue(request_id, "X-Request-Id header missing")
         self.assertEqual(body["error"]["request_id"], request_id)
         return body
+
+
+class GatewayTestCase(ContractAssertions, unittest.TestCase):
+    """A test class whose tests share one FakeUpstream (cls.upstream) and one running
+    Gateway (cls.gateway), set up once for the class and stopped after it.
+
+    Configure it with class attributes:
+      PROVIDERS     {name: table} as for Gateway; in string values "{upstream}" stands for
+                    the fake upstream's URL ({"heygen": {"base_url": "{upstream}/hg"}}).
+      SERVER, EXTRA_TABLES, SECRETS
+                    passed to Gateway as they are (None: Gateway's defaults).
+      KEY_SCOPES    scopes of a client key made for the class (cls.key_id, cls.key, known to
+                    the running gateway before the first test), or None for no key.
+    The upstream's recordings and script are reset before each test (setUp); a subclass
+    with its own setUp calls super().setUp(). A subclass needing more set-up overrides
+    setUpClass and calls super().setUpClass() first.
+    """
+
+    PROVIDERS: Dict[str, Dict] = {"heygen": {"base_url": "{upstream}"}}
+    SERVER: Optional[Dict] = None
+    EXTRA_TABLES: Optional[Dict[str, Dict]] = None
+    SECRETS: Optional[Dict[str, str]] = None
+    KEY_SCOPES: Optional[Iterable[str]] = None
+
+    upstream: FakeUpstream
+    gateway: Gateway
+    key_id: str
+    key: str
+
+    @classmethod
+    def providers(cls, upstream_url: str) -> Dict[str, Dict]:
+        """PROVIDERS with "{upstream}" replaced; override for anything more dynamic."""
+        return {name: {k: v.replace("{upstream}", upstream_url) if isinstance(v, str) else v
+                       for k, v in table.items()}
+                for name, table in cls.PROVIDERS.items()}
+
+    @classmethod
+    def make_gateway(cls, upstream_url: str) -> Gateway:
+        """The (not yet started) Gateway; override to use a Gateway subclass."""
+        return Gateway(cls.providers(upstream_url), server=cls.SERVER,
+                       extra_tables=cls.EXTRA_TABLES, secrets=cls.SECRETS)
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.upstream = FakeUpstream()
+        cls.gateway = None
+        try:
+            cls.gateway = cls.make_gateway(cls.upstream.url).start()
+            if cls.KEY_SCOPES is not None:
+                cls.key_id, cls.key = cls.gateway.create_key(list(cls.KEY_SCOPES))
+                cls.gateway.wait_for_key(cls.key)
+        except BaseException:
+            cls._stop_shared()
+            raise
+
+    @classmethod
+    def tearDownClass(cls):
+        cls._stop_shared()
+        super().tearDownClass()
+
+    @classmethod
+    def _stop_shared(cls):
+        if cls.gateway is not None:
+            cls.gateway.cleanup()
+        cls.upstream.close()
+
+    def setUp(self):
+        super().setUp()
+        self.upstream.reset()

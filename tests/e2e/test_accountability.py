@@ -6,8 +6,8 @@ import subprocess
 import time
 import unittest
 
-from harness import (BULWARK_BIN, ContractAssertions, FakeUpstream, Gateway, Reply, bearer,
-                     free_port)
+from harness import (BULWARK_BIN, ContractAssertions, FakeUpstream, Gateway, GatewayTestCase,
+                     Reply, bearer, free_port)
 
 GENERATE_PATH = "/heygen/v2/video/generate"
 SCRIPT = {"video_inputs": [{"character": {"type": "avatar", "avatar_id": "a1"},
@@ -15,17 +15,11 @@ SCRIPT = {"video_inputs": [{"character": {"type": "avatar", "avatar_id": "a1"},
                                       "input_text": "Write to jane.doe@example.com today"}}]}
 
 
-class AdminApiTest(ContractAssertions, unittest.TestCase):
+class AdminApiTest(GatewayTestCase):
     @classmethod
     def setUpClass(cls):
-        cls.upstream = FakeUpstream()
-        cls.gateway = Gateway({"heygen": {"base_url": cls.upstream.url}}).start()
+        super().setUpClass()
         cls.admin = bearer(cls.gateway.admin_token)
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.gateway.cleanup()
-        cls.upstream.close()
 
     def post_key(self, body, headers):
         return self.gateway.request("POST", "/admin/v1/keys", headers=headers,
@@ -74,18 +68,9 @@ class AdminApiTest(ContractAssertions, unittest.TestCase):
             "unauthenticated")
 
 
-class AuditTrailTest(ContractAssertions, unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.upstream = FakeUpstream()
-        cls.gateway = Gateway({"heygen": {"base_url": cls.upstream.url, "pii": "redact"}}).start()
-        cls.key_id, cls.key = cls.gateway.create_key(["heygen:*"])
-        cls.gateway.wait_for_key(cls.key)
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.gateway.cleanup()
-        cls.upstream.close()
+class AuditTrailTest(GatewayTestCase):
+    PROVIDERS = {"heygen": {"base_url": "{upstream}", "pii": "redact"}}
+    KEY_SCOPES = ["heygen:*"]
 
     def generate(self, headers=None):
         self.upstream.default = Reply(200, body=b'{"error":null,"data":{"video_id":"v1"}}')

@@ -3,24 +3,18 @@
 import json
 import unittest
 
-from harness import ContractAssertions, FakeUpstream, Gateway, bearer, wait_until
+from harness import GatewayTestCase, bearer, wait_until
 
 
-class AdminAuditTest(ContractAssertions, unittest.TestCase):
+class AdminAuditTest(GatewayTestCase):
     @classmethod
     def setUpClass(cls):
-        cls.upstream = FakeUpstream()
-        cls.gateway = Gateway({"heygen": {"base_url": cls.upstream.url}}).start()
+        super().setUpClass()
         cls.admin = bearer(cls.gateway.admin_token)
         created = json.loads(cls.gateway.cli("keys", "create", "--name", "acme", "--scope",
                                              "heygen:*", "--tenant", "acme").stdout)
         cls.key_id, cls.key = created["id"], created["key"]
         cls.gateway.wait_for_key(cls.key)
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.gateway.cleanup()
-        cls.upstream.close()
 
     def token(self, role):
         """A new admin token, once the running gateway knows it (tokens arrive by polling)."""

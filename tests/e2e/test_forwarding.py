@@ -4,8 +4,7 @@ import http.client
 import json
 import unittest
 
-from harness import (VENDOR_SECRETS, ContractAssertions, FakeUpstream, Gateway, Reply, bearer,
-                     wait_until)
+from harness import VENDOR_SECRETS, GatewayTestCase, Reply, bearer, wait_until
 
 STATUS_PATH = "/heygen/v1/video_status.get?video_id=abc123"
 GENERATE_PATH = "/heygen/v2/video/generate"
@@ -17,25 +16,13 @@ GENERATE_BODY = json.dumps({"video_inputs": [{"character": {"type": "avatar",
                             "dimension": {"width": 1280, "height": 720}}).encode()
 
 
-class ForwardingTest(ContractAssertions, unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.upstream = FakeUpstream()
-        cls.gateway = Gateway({
-            "heygen": {"base_url": cls.upstream.url + "/hg"},
-            "writesonic": {"base_url": cls.upstream.url + "/ws"},
-            "openai": {"base_url": cls.upstream.url + "/oa"},
-        }).start()
-        cls.key_id, cls.key = cls.gateway.create_key(["*"])
-        cls.gateway.wait_for_key(cls.key)
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.gateway.cleanup()
-        cls.upstream.close()
-
-    def setUp(self):
-        self.upstream.reset()
+class ForwardingTest(GatewayTestCase):
+    PROVIDERS = {
+        "heygen": {"base_url": "{upstream}/hg"},
+        "writesonic": {"base_url": "{upstream}/ws"},
+        "openai": {"base_url": "{upstream}/oa"},
+    }
+    KEY_SCOPES = ["*"]
 
     def get_status(self, headers=None):
         return self.gateway.request("GET", STATUS_PATH, headers=headers or bearer(self.key))

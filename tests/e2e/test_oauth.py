@@ -12,7 +12,8 @@ from cryptography.hazmat.primitives import hashes, hmac, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 
-from harness import ContractAssertions, FakeUpstream, Gateway, bearer, wait_until
+from harness import (ContractAssertions, FakeUpstream, Gateway, GatewayTestCase, bearer,
+                     wait_until)
 
 STATUS_PATH = "/heygen/v1/video_status.get?video_id=abc"
 GENERATE_PATH = "/heygen/v2/video/generate"
@@ -53,7 +54,14 @@ def basic(client_id: str, secret: str):
     return {"Authorization": "Basic " + base64.b64encode(raw.encode()).decode()}
 
 
-class OAuthTest(ContractAssertions, unittest.TestCase):
+class OAuthAssertions:
+    def assertOAuthError(self, response, status, error):
+        self.assertEqual(response.status, status, response)
+        self.assertEqual(response.json(), {"error": error})
+        self.assertEqual(response.header("Cache-Control"), "no-store")
+
+
+class OAuthTest(OAuthAssertions, ContractAssertions, unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.upstream = FakeUpstream()
@@ -109,11 +117,6 @@ class OAuthTest(ContractAssertions, unittest.TestCase):
                                       headers=basic(key_id, key))
         self.assertEqual(response.status, 200, response)
         return response.json()
-
-    def assertOAuthError(self, response, status, error):
-        self.assertEqual(response.status, status, response)
-        self.assertEqual(response.json(), {"error": error})
-        self.assertEqual(response.header("Cache-Control"), "no-store")
 
     def assertNothingUpstream(self):
         time.sleep(0.05)
@@ -424,6 +427,118 @@ class OAuthTest(ContractAssertions, unittest.TestCase):
                 self.assertContractError(response, 401, "unauthenticated")
         self.assertNothingUpstream()
 
+
+
+class TokenEndpointBruteForceTest(OAuthAssertions, GatewayTestCase):
+    """Failed client authentications at POST /oauth2/token are limited per client address,
+    and every token request writes one access-log line that never holds a secret or a
+    token. The gateway trusts 127.0.0.1 as a proxy, so each test speaks from its own
+    X-Forwarded-For address and starts with a fresh failure budget (3 per minute)."""
+
+    EXTRA_TABLES = {"auth": {"token_failure_rate": "3/m"}}
+    SERVER = {"trusted_proxies": ["127.0.0.1/32"]}
+    KEY_SCOPES = ["heygen:*"]
+
+    def token(self, address, secret=None):
+        return self.gateway.request(
+            "POST", "/oauth2/token",
+            body=urllib.parse.urlencode({"grant_type": "client_credentials"}).encode(),
+            headers={**FORM, **basic(self.key_id, self.key if secret is None else secret),
+                     "X-Forwarded-For": address})
+
+    def wrong(self):
+        return self.key[:-1] + ("x" if self.key[-1] != "x" else "y")
+
+    def access_lines(self, request_id):
+        lines = []
+        for line in self.gateway.stdout().splitlines():
+            try:
+                record = json.loads(line)
+            except ValueError:
+                continue
+            if isinstance(record, dict) and record.get("request_id") == request_id:
+                lines.append(record)
+        return lines
+
+    def assertSlowDown(self, response):
+        self.assertEqual(response.status, 429, response)
+        self.assertEqual(response.json(), {"error": "slow_down"})
+        self.assertEqual(response.header("Cache-Control"), "no-store")
+        retry_after = int(response.header("Retry-After"))
+        self.assertGreaterEqual(retry_after, 1)
+        self.assertLessEqual(retry_after, 20)  # 3/m: one more failure every 20 s
+        return retry_after
+
+    def test_failed_authentications_beyond_the_rate_get_429_even_with_the_right_secret(self):
+        attacker = "203.0.113.5"
+        for _ in range(3):
+            self.assertOAuthError(self.token(attacker, self.wrong()), 401, "invalid_client")
+        # Over the budget: refused before the secret is looked at, right or wrong.
+        self.assertSlowDown(self.token(attacker, self.wrong()))
+        self.assertSlowDown(self.token(attacker))
+        # Another address is not affected, and the key itself still works.
+        self.assertEqual(self.token("198.51.100.7").status, 200)
+        # An IPv6 client is counted by its /64: hopping inside it does not help.
+        for host in ("1", "2", "3"):
+            self.assertOAuthError(self.token(f"2001:db8:5:6::{host}", self.wrong()),
+                                  401, "invalid_client")
+        self.assertSlowDown(self.token("2001:db8:5:6::ab:cd", self.wrong()))
+        self.assertEqual(self.token("2001:db8:5:7::1").status, 200)
+        self.assertEqual(self.upstream.requests, [])
+
+    def test_successful_token_requests_are_not_counted(self):
+        client = "192.0.2.44"
+        for _ in range(6):
+            self.assertEqual(self.token(client).status, 200)
+        for _ in range(3):
+            self.assertOAuthError(self.token(client, self.wrong()), 401, "invalid_client")
+        self.assertSlowDown(self.token(client))
+
+    def test_every_token_request_writes_one_access_log_line_without_secrets(self):
+        client = "192.0.2.99"
+        issued = self.token(client)
+        self.assertEqual(issued.status, 200, issued)
+        access_token = issued.json()["access_token"]
+        refused = self.token(client, self.wrong())
+        self.assertEqual(refused.status, 401)
+        for _ in range(2):
+            self.token(client, self.wrong())
+        limited = self.token(client)
+        self.assertSlowDown(limited)
+        expected = {
+            issued.header("X-Request-Id"): (200, "", self.key_id),
+            refused.header("X-Request-Id"): (401, "invalid_client", self.key_id),
+            limited.header("X-Request-Id"): (429, "slow_down", ""),
+        }
+        self.assertTrue(wait_until(
+            lambda: all(self.access_lines(rid) for rid in expected), 3), self.gateway.stdout())
+        for request_id, (status, code, key_id) in expected.items():
+            lines = self.access_lines(request_id)
+            self.assertEqual(len(lines), 1, lines)
+            line = lines[0]
+            self.assertEqual((line["provider"], line["operation"], line["method"]),
+                             ("oauth2", "token", "POST"))
+            self.assertEqual((line["status"], line["code"], line["key_id"]),
+                             (status, code, key_id))
+            self.assertEqual(line["client_ip"], client)
+            self.assertEqual(line["reason"], f"oauth2.{code}" if code else "")
+        log = self.gateway.stdout() + self.gateway.stderr()
+        self.assertNotIn(self.key, log)
+        self.assertNotIn(self.wrong(), log)
+        self.assertNotIn(access_token, log)
+        self.assertNotIn(access_token.split(".")[2], log)
+
+
+class ReservedProviderNameTest(unittest.TestCase):
+    def test_a_provider_named_after_a_bulwark_path_is_refused(self):
+        for name in ("oauth2", "healthz", "Metrics"):
+            # No vendor secrets: `secrets set` would refuse the config too.
+            gateway = Gateway({name: {"base_url": "https://api.heygen.com",
+                                      "profile": "heygen"}}, secrets={}).prepare()
+            self.addCleanup(gateway.cleanup)
+            result = gateway.cli("check", check=False)
+            self.assertEqual(result.returncode, 2, (name, result.stdout, result.stderr))
+            self.assertIn(f"provider name '{name}' is reserved", result.stderr)
 
 
 class TokenLifetimeCheckTest(unittest.TestCase):

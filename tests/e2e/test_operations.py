@@ -7,8 +7,8 @@ import tempfile
 import time
 import unittest
 
-from harness import (BULWARK_BIN, VENDOR_SECRETS, ContractAssertions, FakeUpstream, Gateway,
-                     Reply, bearer, run_bulwark, wait_until)
+from harness import (BULWARK_BIN, VENDOR_SECRETS, Gateway, GatewayTestCase, Reply, bearer,
+                     run_bulwark, wait_until)
 
 STATUS_PATH = "/heygen/v1/video_status.get?video_id=abc"
 
@@ -82,21 +82,8 @@ class CommandLineTest(unittest.TestCase):
         self.assertIn("master", process.stderr.lower())
 
 
-class OperationsTest(ContractAssertions, unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.upstream = FakeUpstream()
-        cls.gateway = Gateway({"heygen": {"base_url": cls.upstream.url}}).start()
-        cls.key_id, cls.key = cls.gateway.create_key(["*"])
-        cls.gateway.wait_for_key(cls.key)
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.gateway.cleanup()
-        cls.upstream.close()
-
-    def setUp(self):
-        self.upstream.reset()
+class OperationsTest(GatewayTestCase):
+    KEY_SCOPES = ["*"]
 
     def test_metrics_are_refused_without_an_admin_token(self):
         self.assertContractError(self.gateway.admin_request("GET", "/metrics"), 401,

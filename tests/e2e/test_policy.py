@@ -3,27 +3,15 @@
 import time
 import unittest
 
-from harness import ContractAssertions, FakeUpstream, Gateway, bearer, wait_until
+from harness import GatewayTestCase, bearer, wait_until
 
 STATUS_PATH = "/heygen/v1/video_status.get?video_id=abc"
 GENERATE_PATH = "/heygen/v2/video/generate"
 GENERATE_BODY = b'{"video_inputs":[{"voice":{"type":"text","input_text":"hello"}}]}'
 
 
-class PolicyTest(ContractAssertions, unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.upstream = FakeUpstream()
-        cls.gateway = Gateway({"heygen": {"base_url": cls.upstream.url},
-                               "writesonic": {"base_url": cls.upstream.url}}).start()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.gateway.cleanup()
-        cls.upstream.close()
-
-    def setUp(self):
-        self.upstream.reset()
+class PolicyTest(GatewayTestCase):
+    PROVIDERS = {"heygen": {"base_url": "{upstream}"}, "writesonic": {"base_url": "{upstream}"}}
 
     def new_key(self, **kwargs):
         _, key = self.gateway.create_key(**kwargs)

@@ -12,8 +12,8 @@ import threading
 import time
 import unittest
 
-from harness import (VENDOR_SECRETS, ContractAssertions, FakeUpstream, Gateway, Reply, bearer,
-                     toml_table)
+from harness import (VENDOR_SECRETS, ContractAssertions, FakeUpstream, Gateway, GatewayTestCase,
+                     Reply, bearer)
 
 GENERATE_PATH = "/heygen/v2/video/generate"
 TEMPLATE_PATH = "/heygen/v2/template/t1/generate"
@@ -69,23 +69,16 @@ def access_log_line(gateway: Gateway, request_id: str) -> dict:
     raise AssertionError(f"no access log line for {request_id}")
 
 
-class PrivacyPolicyTest(ContractAssertions, unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.upstream = FakeUpstream()
-        cls.gateway = PolicyGateway(
-            {"heygen": {"base_url": cls.upstream.url, "pii": "redact", "accepts": ["PERSON"]}},
-            HEYGEN_POLICY).start()
-        _, cls.key = cls.gateway.create_key(["heygen:*"])
-        cls.gateway.wait_for_key(cls.key)
+class PrivacyPolicyTest(GatewayTestCase):
+    PROVIDERS = {"heygen": {"base_url": "{upstream}", "pii": "redact", "accepts": ["PERSON"]}}
+    KEY_SCOPES = ["heygen:*"]
 
     @classmethod
-    def tearDownClass(cls):
-        cls.gateway.cleanup()
-        cls.upstream.close()
+    def make_gateway(cls, upstream_url):
+        return PolicyGateway(cls.providers(upstream_url), HEYGEN_POLICY)
 
     def setUp(self):
-        self.upstream.reset()
+        super().setUp()  # resets the upstream
         self.upstream.default = Reply(200, body=b'{"error":null,"data":{"video_id":"v1"}}')
 
     def post(self, path, body, content_type="application/json"):
@@ -215,11 +208,13 @@ class UnknownFieldsRefuseTest(ContractAssertions, unittest.TestCase):
 class SseVendor:
     """An OpenAI-like vendor that streams server-sent events in chunks it controls.
 
-    It answers with the pseudonym token it received split across two chunks and the vendor
-    key split across two chunks, and holds the stream open after the first event until
-    `release` is set (or 10 s pass, which makes the test fail)."""
+    By default it answers with the pseudonym token it received split across two chunks and
+    the vendor key split across two chunks; `pieces_for(request_body)` may give other pieces.
+    It holds the stream open after the first piece until `release` is set (or 10 s pass,
+    which makes the test fail)."""
 
-    def __init__(self):
+    def __init__(self, pieces_for=None):
+        self.pieces_for = pieces_for or self.default_pieces
         self.sock = socket.socket()
         self.sock.bind(("127.0.0.1", 0))
         self.sock.listen(8)
@@ -251,20 +246,7 @@ class SseVendor:
             while len(body) < length:
                 body += conn.recv(65536)
             self.received.append(body)
-            content = json.loads(body)["messages"][0]["content"]
-            token = content[content.index("<EMAIL_"):content.index(">") + 1]
-            key = VENDOR_SECRETS["openai"]
-
-            def event(text):
-                return b"data: " + json.dumps(
-                    {"choices": [{"delta": {"content": text}}]}).encode() + b"\n\n"
-
-            # The token split across two events (as a tokenizer does), the vendor key split
-            # across two reads of one event.
-            third = event(f"{token[4:]} now (key {key})")
-            cut_key = third.index(key.encode()) + 6
-            pieces = [event("Hello"), event(f"I will write to {token[:4]}"), third[:cut_key],
-                      third[cut_key:], b"data: [DONE]\n\n"]
+            pieces = self.pieces_for(body)
             conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n"
                          b"Transfer-Encoding: chunked\r\n\r\n")
             for i, piece in enumerate(pieces):
@@ -276,6 +258,28 @@ class SseVendor:
             conn.sendall(b"0\r\n\r\n")
             self.finished_at = time.monotonic()
             time.sleep(0.2)
+
+    @staticmethod
+    def default_pieces(body):
+        content = json.loads(body)["messages"][0]["content"]
+        token = content[content.index("<EMAIL_"):content.index(">") + 1]
+        key = VENDOR_SECRETS["openai"]
+        # The token split across two events (as a tokenizer does), the vendor key split
+        # across two reads of one event.
+        third = delta_event(f"{token[4:]} now (key {key})")
+        cut_key = third.index(key.encode()) + 6
+        return [delta_event("Hello"), delta_event(f"I will write to {token[:4]}"),
+                third[:cut_key], third[cut_key:], b"data: [DONE]\n\n"]
+
+
+def delta_event(text):
+    return b"data: " + json.dumps({"choices": [{"delta": {"content": text}}]}).encode() + b"\n\n"
+
+
+def go_json(value) -> bytes:
+    """JSON as Go's encoding/json writes it: '<', '>' and '&' as \\u003c, \\u003e, \\u0026."""
+    text = json.dumps(value, separators=(",", ":"))
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026").encode()
 
 
 def dechunk(data: bytes) -> bytes:
@@ -290,15 +294,22 @@ def dechunk(data: bytes) -> bytes:
     return out
 
 
+def start_streaming_gateway(test: unittest.TestCase, vendor: SseVendor):
+    """A gateway pseudonymising every type for OpenAI at `vendor`, and a key for it; both
+    (and the vendor) are stopped when `test` ends."""
+    test.addCleanup(vendor.close)
+    gateway = Gateway({"openai": {"base_url": vendor.url, "pii": "pseudonymize",
+                                  "accepts": []}}).start()
+    test.addCleanup(gateway.cleanup)
+    _, key = gateway.create_key(["*"])
+    gateway.wait_for_key(key)
+    return gateway, key
+
+
 class StreamedAnswerTest(unittest.TestCase):
     def test_sse_is_relayed_incrementally_with_pseudonyms_restored_and_the_key_scrubbed(self):
         vendor = SseVendor()
-        self.addCleanup(vendor.close)
-        gateway = Gateway({"openai": {"base_url": vendor.url, "pii": "pseudonymize",
-                                      "accepts": []}}).start()
-        self.addCleanup(gateway.cleanup)
-        _, key = gateway.create_key(["*"])
-        gateway.wait_for_key(key)
+        gateway, key = start_streaming_gateway(self, vendor)
         body = json.dumps({"model": "gpt-4o", "stream": True,
                            "messages": [{"role": "user", "content": f"Mail {EMAIL} please"}]})
         request = (f"POST /openai/v1/chat/completions HTTP/1.1\r\nHost: gw\r\n"
@@ -334,6 +345,76 @@ class StreamedAnswerTest(unittest.TestCase):
         self.assertNotIn("<EMA", stream)
         self.assertNotIn(VENDOR_SECRETS["openai"], stream)
         self.assertIn("[REDACTED]", stream)
+        self.assertTrue(stream.rstrip().endswith("data: [DONE]"), stream)
+
+
+class EscapedPseudonymRestoreTest(GatewayTestCase):
+    """Vendors whose JSON encoder escapes '<', '>' and '&' (Go's encoding/json and other
+    HTML-safe encoders) answer with \\u003cPERSON_1\\u003e: the client still gets the
+    original values back, in buffered and in streamed answers."""
+
+    PROVIDERS = {"heygen": {"base_url": "{upstream}", "pii": "pseudonymize", "accepts": []}}
+    KEY_SCOPES = ["*"]
+    TEXT = f"My name is Ada Lovelace, mail {EMAIL}."
+
+    def test_buffered_json_answer_with_escaped_tokens_is_restored(self):
+        tokens = {}
+
+        def answer(request):
+            sent = json.loads(request.body)["video_inputs"][0]["voice"]["input_text"]
+            for kind in ("PERSON", "EMAIL"):
+                start = sent.index(f"<{kind}_")
+                tokens[kind] = sent[start:sent.index(">", start) + 1]
+            echo = f"Dear {tokens['PERSON']} & {tokens['EMAIL']} <b>hi</b>"
+            return Reply(200, body=go_json({"data": {"echo": echo}, "error": None}))
+        self.upstream.default = answer
+        response = self.gateway.request(
+            "POST", GENERATE_PATH, headers={**bearer(self.key), "Content-Type": "application/json"},
+            body=generate_body(self.TEXT))
+        self.assertEqual(response.status, 200, response)
+        sent = self.upstream.requests[-1].body.decode()
+        self.assertNotIn("Lovelace", sent)
+        self.assertNotIn(EMAIL, sent)
+        self.assertEqual(tokens["PERSON"], "<PERSON_1>")
+        self.assertIn(b"\\u003cb\\u003e", response.body)  # the vendor's own escapes stay
+        self.assertNotIn(b"PERSON_", response.body)
+        self.assertNotIn(b"EMAIL_", response.body)
+        self.assertEqual(response.json()["data"]["echo"],
+                         f"Dear Ada Lovelace & {EMAIL} <b>hi</b>")
+
+    def test_streamed_answer_with_escaped_tokens_split_across_reads_is_restored(self):
+        def pieces(_body):  # the tokens of a request's first two findings
+            message = b"data: " + go_json({"type": "message",
+                                           "text": "Hi <PERSON_1> & <EMAIL_1>"}) + b"\n\n"
+            cut = message.index(b"PERS") + 2  # a read ends inside the escaped token
+            first = b"data: " + go_json({"choices": [{"index": 0,
+                                                      "delta": {"content": "to <PER"}}]})
+            second = b"data: " + go_json({"choices": [{"index": 0,
+                                                       "delta": {"content": "SON_1>!"}}]})
+            return [delta_event("Hello"), message[:cut], message[cut:], first + b"\n\n",
+                    second + b"\n\n", b"data: [DONE]\n\n"]
+        vendor = SseVendor(pieces)
+        vendor.release.set()
+        gateway, key = start_streaming_gateway(self, vendor)
+        body = json.dumps({"model": "gpt-4o", "stream": True,
+                           "messages": [{"role": "user", "content": self.TEXT}]}).encode()
+        response = gateway.request("POST", "/openai/v1/chat/completions", body=body,
+                                   headers={**bearer(key), "Content-Type": "application/json"})
+        self.assertEqual(response.status, 200, response)
+        self.assertNotIn(EMAIL, vendor.received[0].decode())
+        self.assertIn("<PERSON_1>", vendor.received[0].decode())
+        self.assertIn("<EMAIL_1>", vendor.received[0].decode())
+        stream = response.body.decode()
+        self.assertNotIn("PERSON_", stream)
+        self.assertNotIn("EMAIL_", stream)
+        self.assertNotIn("u003cPER", stream)
+        events = [json.loads(line[6:]) for line in stream.splitlines()
+                  if line.startswith("data: {")]
+        messages = [e["text"] for e in events if e.get("type") == "message"]
+        self.assertEqual(messages, [f"Hi Ada Lovelace & {EMAIL}"])
+        deltas = "".join(e["choices"][0]["delta"].get("content", "") for e in events
+                         if "choices" in e)
+        self.assertEqual(deltas, "Helloto Ada Lovelace!")
         self.assertTrue(stream.rstrip().endswith("data: [DONE]"), stream)
 
 

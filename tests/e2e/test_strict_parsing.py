@@ -5,28 +5,14 @@ import json
 import time
 import unittest
 
-from harness import ContractAssertions, FakeUpstream, Gateway, send_raw
+from harness import GatewayTestCase, send_raw
 
 BODY = b'{"video_inputs":[{"voice":{"type":"text","input_text":"hi"}}]}'
 
 
-class StrictParsingTest(ContractAssertions, unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.upstream = FakeUpstream()
-        cls.gateway = Gateway({"heygen": {"base_url": cls.upstream.url}},
-                              server={"max_body": "64KiB", "header_timeout": "1s",
-                                      "idle_timeout": "2s"}).start()
-        cls.key_id, cls.key = cls.gateway.create_key(["heygen:*"])
-        cls.gateway.wait_for_key(cls.key)
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.gateway.cleanup()
-        cls.upstream.close()
-
-    def setUp(self):
-        self.upstream.reset()
+class StrictParsingTest(GatewayTestCase):
+    SERVER = {"max_body": "64KiB", "header_timeout": "1s", "idle_timeout": "2s"}
+    KEY_SCOPES = ["heygen:*"]
 
     def head(self, *extra_lines, method="POST", target="/heygen/v2/video/generate",
              host=True, auth=True):

@@ -5,7 +5,7 @@ import json
 import time
 import unittest
 
-from harness import ContractAssertions, FakeUpstream, Gateway, Reply, bearer, wait_until
+from harness import FakeUpstream, Gateway, GatewayTestCase, Reply, bearer, wait_until
 
 GENERATE = "/heygen/v2/video/generate"
 CHATSONIC = "/writesonic/v2/business/content/chatsonic"
@@ -18,27 +18,19 @@ def script(text):
                                                    "input_text": text}}]}).encode()
 
 
-class ConsentTest(ContractAssertions, unittest.TestCase):
+class ConsentTest(GatewayTestCase):
     """require_consent on a running serve: grants and revocations by CLI and admin API."""
+
+    PROVIDERS = {
+        "heygen": {"base_url": "{upstream}", "require_consent": PURPOSE},
+        "writesonic": {"base_url": "{upstream}", "require_consent": PURPOSE},
+    }
+    KEY_SCOPES = ["*"]
 
     @classmethod
     def setUpClass(cls):
-        cls.upstream = FakeUpstream()
-        cls.gateway = Gateway({
-            "heygen": {"base_url": cls.upstream.url, "require_consent": PURPOSE},
-            "writesonic": {"base_url": cls.upstream.url, "require_consent": PURPOSE},
-        }).start()
-        _, cls.key = cls.gateway.create_key(scopes=["*"])
-        cls.gateway.wait_for_key(cls.key)
+        super().setUpClass()
         cls.admin = bearer(cls.gateway.admin_token)
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.gateway.cleanup()
-        cls.upstream.close()
-
-    def setUp(self):
-        self.upstream.reset()
 
     def generate(self, subject=None, purpose=None):
         headers = {**bearer(self.key), "Content-Type": "application/json"}
@@ -173,28 +165,19 @@ class ConsentTest(ContractAssertions, unittest.TestCase):
         self.assertNotIn("admin api", json.dumps(tail))  # pseudonymous targets only
 
 
-class SubjectRightsTest(ContractAssertions, unittest.TestCase):
+class SubjectRightsTest(GatewayTestCase):
     """Capture, export, erasure (crypto-shredding), retention and the processing report."""
 
-    @classmethod
-    def setUpClass(cls):
-        cls.upstream = FakeUpstream()
-        cls.gateway = Gateway({
-            # ownership binds created videos to the subject: export lists them as resources.
-            "heygen": {"base_url": cls.upstream.url, "pii": "redact", "capture": True,
-                       "retention": "1d", "ownership": True},
-            "writesonic": {"base_url": cls.upstream.url, "pii": "pseudonymize"},
-        }).start()
-        _, cls.key = cls.gateway.create_key(scopes=["*"])
-        cls.gateway.wait_for_key(cls.key)
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.gateway.cleanup()
-        cls.upstream.close()
+    PROVIDERS = {
+        # ownership binds created videos to the subject: export lists them as resources.
+        "heygen": {"base_url": "{upstream}", "pii": "redact", "capture": True,
+                   "retention": "1d", "ownership": True},
+        "writesonic": {"base_url": "{upstream}", "pii": "pseudonymize"},
+    }
+    KEY_SCOPES = ["*"]
 
     def setUp(self):
-        self.upstream.reset()
+        super().setUp()  # resets the upstream
         self.upstream.default = Reply(200, body=b'{"data": {"video_id": "vid-1"}, "error": null}')
 
     def generate(self, subject, text, purpose=None):
@@ -376,21 +359,12 @@ class ScheduledRetentionTest(unittest.TestCase):
             upstream.close()
 
 
-class ProcessingReportTest(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.upstream = FakeUpstream()
-        cls.gateway = Gateway({
-            "heygen": {"base_url": cls.upstream.url, "pii": "redact"},
-            "writesonic": {"base_url": cls.upstream.url, "pii": "block"},
-        }).start()
-        _, cls.key = cls.gateway.create_key(scopes=["*"])
-        cls.gateway.wait_for_key(cls.key)
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.gateway.cleanup()
-        cls.upstream.close()
+class ProcessingReportTest(GatewayTestCase):
+    PROVIDERS = {
+        "heygen": {"base_url": "{upstream}", "pii": "redact"},
+        "writesonic": {"base_url": "{upstream}", "pii": "block"},
+    }
+    KEY_SCOPES = ["*"]
 
     def send(self, path, body, purpose):
         headers = {**bearer(self.key), "Content-Type": "application/json",

@@ -219,6 +219,57 @@ class TrafficTest(ContractAssertions, unittest.TestCase):
         self.assertEqual(self.get(key).status, 200)  # the 400 was not billed
         self.assertContractError(self.get(key), 429, "quota_exceeded")
 
+    def test_credit_quota_allows_one_minute_of_avatar_video_then_refuses(self):
+        key_id, key = self.new_key("--quota", "credits:1/d", tenant="credit-tenant")
+        avatar = json.dumps({"duration": 60, "video_inputs": [{
+            "character": {"type": "avatar", "avatar_id": "a1"},
+            "voice": {"type": "text", "input_text": "hello", "voice_id": "v1"}}]}).encode()
+        self.assertEqual(self.post(key, body=avatar).status, 200)
+        # 60 s of avatar video = 2 increments of 30 s at 1 credit a minute = 1.00: all of it.
+        refused = self.post(key, body=avatar)
+        body = self.assertContractError(refused, 429, "quota_exceeded")
+        self.assertIn("credits:1/d", body["error"]["message"])
+        # Even the shortest video (one 30 s increment, 0.50) no longer fits; reads spend none.
+        self.assertContractError(self.post(key, body=generate_body(seconds=1)), 429,
+                                 "quota_exceeded")
+        self.assertEqual(self.get(key).status, 200)
+        self.assertEqual(len(self.upstream.requests), 2, "a refused video reached the vendor")
+
+        def day_usage():
+            return json.loads(self.gateway.cli("keys", "show", key_id).stdout)["usage"]["day"]
+        self.assertTrue(wait_until(lambda: day_usage().get("credits") == "1.00", 3.0), day_usage())
+        shown = json.loads(self.gateway.cli("keys", "show", key_id).stdout)
+        self.assertEqual(shown["quotas"], ["credits:1/d"])
+        self.assertEqual(shown["usage"]["day"]["video_seconds"], 60)
+        usage = self.gateway.admin_request("GET", "/admin/v1/usage?tenant=credit-tenant",
+                                           headers=bearer(self.gateway.admin_token))
+        self.assertEqual(usage.status, 200, usage)
+        tenant = usage.json()["data"]["tenants"][0]
+        self.assertEqual((tenant["id"], tenant["day"]["credits"]), ("credit-tenant", "1.00"))
+
+    def test_credit_quota_prices_photo_avatars_and_translations(self):
+        key_id, key = self.new_key("--quota", "credits:3.4/d")
+        photo = json.dumps({"duration": 60, "video_inputs": [{
+            "character": {"type": "talking_photo", "talking_photo_id": "p1"},
+            "voice": {"type": "text", "input_text": "hi", "voice_id": "v1"}}]}).encode()
+        # Two minutes of photo avatar at 0.2 a minute: 0.40.
+        for _ in range(2):
+            self.assertEqual(self.post(key, body=photo).status, 200)
+        # A one-minute translation at 3 a minute: 3.00, total 3.40 = the quota.
+        translate = json.dumps({"video_url": "https://example.com/v.mp4",
+                                "output_language": "German", "duration": 60}).encode()
+        self.assertEqual(self.post(key, path="/heygen/v2/video_translate", body=translate).status,
+                         200)
+        self.assertContractError(self.post(key, body=photo), 429, "quota_exceeded")
+        self.assertTrue(wait_until(lambda: json.loads(self.gateway.cli(
+            "keys", "show", key_id).stdout)["usage"]["day"].get("credits") == "3.40", 3.0))
+
+    def test_keys_create_refuses_a_malformed_credit_quota(self):
+        result = self.gateway.cli("keys", "create", "--name", "x", "--scope", "*",
+                                  "--quota", "credits:1.234/d", check=False)
+        self.assertEqual(result.returncode, 2, result)
+        self.assertIn("credits", result.stderr)
+
     # ---- vendor concurrency ------------------------------------------------------------
 
     def test_concurrency_queue_full_and_timeout_give_503(self):

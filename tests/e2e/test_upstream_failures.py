@@ -3,32 +3,22 @@
 import time
 import unittest
 
-from harness import ContractAssertions, FakeUpstream, Gateway, Reply, bearer, free_port
+from harness import GatewayTestCase, Reply, bearer, free_port
 
 STATUS_PATH = "/heygen/v1/video_status.get?video_id=abc"
 GENERATE_PATH = "/heygen/v2/video/generate"
 GENERATE_BODY = b'{"video_inputs":[{"voice":{"type":"text","input_text":"hello"}}]}'
 
 
-class UpstreamFailuresTest(ContractAssertions, unittest.TestCase):
+class UpstreamFailuresTest(GatewayTestCase):
+    KEY_SCOPES = ["*"]
+
     @classmethod
-    def setUpClass(cls):
-        cls.upstream = FakeUpstream()
+    def providers(cls, upstream_url):
         cls.closed_port = free_port()  # nothing listens here
-        cls.gateway = Gateway(
-            {"heygen": {"base_url": cls.upstream.url, "timeout": "1s"},
-             "openai": {"base_url": f"http://127.0.0.1:{cls.closed_port}/v",
-                        "connect_timeout": "1s"}}).start()
-        cls.key_id, cls.key = cls.gateway.create_key(["*"])
-        cls.gateway.wait_for_key(cls.key)
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.gateway.cleanup()
-        cls.upstream.close()
-
-    def setUp(self):
-        self.upstream.reset()
+        return {"heygen": {"base_url": upstream_url, "timeout": "1s"},
+                "openai": {"base_url": f"http://127.0.0.1:{cls.closed_port}/v",
+                           "connect_timeout": "1s"}}
 
     def get_status(self):
         return self.gateway.request("GET", STATUS_PATH, headers=bearer(self.key))

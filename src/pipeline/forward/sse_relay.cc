@@ -19,7 +19,37 @@ size_t EventEnd(std::string_view text) {
   if (crlf == std::string_view::npos || (lf != std::string_view::npos && lf < crlf)) return lf + 2;
   return crlf + 4;
 }
+
+// True when `line` is a `data:` line whose payload is JSON (an object or an array).
+bool IsJsonData(std::string_view line) {
+  if (line.rfind("data:", 0) != 0) return false;
+  line.remove_prefix(5);
+  while (!line.empty() && line.front() == ' ') line.remove_prefix(1);
+  return !line.empty() && (line.front() == '{' || line.front() == '[');
+}
 }  // namespace
+
+// Complete tokens in any event, line by line: the `data:` lines of an event whose data is
+// JSON are restored as JSON (values escaped for a JSON string, tokens written with \u003c
+// escapes matched), every other line as text.
+std::string SseRestorer::RestoreLines(std::string_view event) const {
+  std::string out;
+  bool seen_data = false;
+  bool json = false;  // decided by the event's first data line
+  for (size_t pos = 0; pos < event.size();) {
+    const size_t lf = event.find('\n', pos);
+    const size_t end = lf == std::string_view::npos ? event.size() : lf + 1;
+    const std::string_view line = event.substr(pos, end - pos);
+    const bool data = line.rfind("data:", 0) == 0;
+    if (data && !seen_data) {
+      seen_data = true;
+      json = IsJsonData(line);
+    }
+    out += pseudonyms_->Restore(line, data && json);
+    pos = end;
+  }
+  return out;
+}
 
 std::string SseRestorer::Feed(std::string_view bytes) {
   pending_.append(bytes);
@@ -29,7 +59,7 @@ std::string SseRestorer::Feed(std::string_view bytes) {
     pending_.erase(0, end);
   }
   if (pending_.size() > kMaxEvent) {
-    out += pseudonyms_->Restore(pending_);
+    out += RestoreLines(pending_);
     pending_.clear();
   }
   return out;
@@ -37,7 +67,7 @@ std::string SseRestorer::Feed(std::string_view bytes) {
 
 std::string SseRestorer::Finish() {
   std::string out = Flush();
-  out += pseudonyms_->Restore(pending_);
+  out += RestoreLines(pending_);
   pending_.clear();
   return out;
 }
@@ -66,13 +96,13 @@ std::string SseRestorer::Event(std::string_view event) {
   std::string_view line = event;
   while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) line.remove_suffix(1);
   if (line.rfind("data:", 0) != 0 || line.find('\n') != std::string_view::npos) {
-    return pseudonyms_->Restore(event);
+    return RestoreLines(event);
   }
   std::string_view data = line.substr(5);
   if (!data.empty() && data.front() == ' ') data.remove_prefix(1);
   if (data == "[DONE]") return Flush() + std::string(event);
   Json json = Json::parse(data, nullptr, /*allow_exceptions=*/false);
-  if (json.is_discarded() || !json.is_object()) return pseudonyms_->Restore(event);
+  if (json.is_discarded() || !json.is_object()) return RestoreLines(event);
   bool changed = false;
   auto restore = [&](Json& field, const std::string& key, bool last) {
     auto it = text_.try_emplace(key, pseudonyms_).first;
@@ -108,13 +138,13 @@ std::string SseRestorer::Event(std::string_view event) {
   } else if (!text_.empty() && json.contains("type") && json["type"].is_string() &&
              json["type"].get<std::string>().find(".done") != std::string::npos) {
     std::string flushed = Flush();  // the text stream ended: emit what was held back
-    return flushed + pseudonyms_->Restore(event);
+    return flushed + RestoreLines(event);
   }
-  if (!changed) return pseudonyms_->Restore(event);
+  if (!changed) return RestoreLines(event);
   std::string_view terminator = event.substr(line.size());
   std::string out = "data: " + json.dump(-1, ' ', false, Json::error_handler_t::replace);
   // Other string fields may hold complete tokens too.
-  return pseudonyms_->Restore(out) + std::string(terminator);
+  return pseudonyms_->Restore(out, /*json_string=*/true) + std::string(terminator);
 }
 
 std::string SecretScrubber::Feed(std::string_view piece) {

@@ -39,7 +39,8 @@ class SecretScrubber {
 // common shapes are restored as one stream per choice: OpenAI chat `choices[].delta.content`,
 // completions `choices[].text` and Responses-API `delta` strings; a held-back partial token
 // is emitted with the choice's `finish_reason` or, at the latest, before `data: [DONE]` or
-// the end of the stream. Any other event is restored on its own (complete tokens only).
+// the end of the stream. Any other event is restored on its own (complete tokens only; in
+// JSON data also tokens written with \u003c / \u003e escapes, and values JSON-escaped).
 class SseRestorer {
  public:
   explicit SseRestorer(const privacy::Pseudonymizer* pseudonyms) : pseudonyms_(pseudonyms) {}
@@ -51,6 +52,7 @@ class SseRestorer {
  private:
   std::string Event(std::string_view event);
   std::string Flush();
+  std::string RestoreLines(std::string_view event) const;
 
   const privacy::Pseudonymizer* pseudonyms_;
   std::string pending_;

@@ -1,6 +1,7 @@
 #include "pipeline/forward/sse_relay.h"
 
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 namespace bulwark {
 namespace {
@@ -54,6 +55,47 @@ TEST_F(SseRestorerTest, EventsSplitAcrossReadsAreReassembled) {
   EXPECT_EQ(r.Feed(event.substr(10)), Delta("to jane@example.com"));
   EXPECT_EQ(r.Feed(": comment " + token_ + "\n\n"), ": comment jane@example.com\n\n");
   EXPECT_EQ(r.Finish(), "");
+}
+
+// Go-style vendors write '<' and '>' as \u003c and \u003e inside JSON strings.
+TEST_F(SseRestorerTest, RestoresEscapedTokensInJsonEventsSplitAcrossReads) {
+  std::string escaped = token_;
+  escaped.replace(escaped.find('>'), 1, "\\u003e");
+  escaped.replace(escaped.find('<'), 1, "\\u003c");
+  // Not a known text-delta shape: the event is restored as it stands.
+  const std::string event =
+      "event: message\ndata: {\"message\":{\"text\":\"to " + escaped + "\"},\"n\":1.50}\n\n";
+  const std::string want =
+      "event: message\ndata: {\"message\":{\"text\":\"to jane@example.com\"},\"n\":1.50}\n\n";
+  for (size_t cut = 0; cut <= event.size(); ++cut) {
+    SseRestorer r(&pseudonyms_);
+    std::string out = r.Feed(event.substr(0, cut));
+    out += r.Feed(event.substr(cut));
+    out += r.Finish();
+    ASSERT_EQ(out, want) << cut;
+  }
+  // In a text delta the escapes are decoded before the stream restorer sees them.
+  SseRestorer r(&pseudonyms_);
+  std::string half = escaped.substr(0, 9);
+  EXPECT_EQ(r.Feed(Delta("Hi " + half)), Delta("Hi "));
+  EXPECT_EQ(r.Feed(Delta(escaped.substr(9) + "!")), Delta("jane@example.com!"));
+}
+
+TEST_F(SseRestorerTest, ValuesRestoredIntoJsonEventsAreEscaped) {
+  privacy::Pseudonymizer p;
+  const std::string token = p.TokenFor(privacy::PiiType::kPerson, "Jane \"JJ\" O'Neil");
+  SseRestorer r(&p);
+  std::string out = r.Feed("data: {\"name\":\"" + token + "\"}\n\n");
+  EXPECT_EQ(out, "data: {\"name\":\"Jane \\\"JJ\\\" O'Neil\"}\n\n");
+  EXPECT_EQ(nlohmann::json::parse(out.substr(6))["name"], "Jane \"JJ\" O'Neil");
+  // A text delta: the restored text is re-encoded with the event, other fields too.
+  out = r.Feed("data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"" + token +
+               "\"}}],\"user\":\"" + token + "\"}\n\n");
+  auto json = nlohmann::json::parse(out.substr(6));
+  EXPECT_EQ(json["choices"][0]["delta"]["content"], "Jane \"JJ\" O'Neil");
+  EXPECT_EQ(json["user"], "Jane \"JJ\" O'Neil");
+  // Plain text lines are restored as text.
+  EXPECT_EQ(r.Feed(": " + token + "\n\n"), ": Jane \"JJ\" O'Neil\n\n");
 }
 
 }  // namespace

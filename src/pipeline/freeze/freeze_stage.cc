@@ -4,24 +4,36 @@
 
 namespace bulwark {
 
+FreezeDecision CheckFrozen(const AccessSnapshot& snapshot, const KeyRecord* key) {
+  if (snapshot.frozen_all) return FreezeDecision::kFrozenAll;
+  if (key == nullptr) return FreezeDecision::kNone;
+  if (!snapshot.frozen_tenants.empty() && snapshot.frozen_tenants.count(key->tenant) != 0) {
+    return FreezeDecision::kFrozenTenant;
+  }
+  if (snapshot.key_suspensions.empty()) return FreezeDecision::kNone;
+  auto it = snapshot.key_suspensions.find(key->id);
+  if (it != snapshot.key_suspensions.end() && it->second.mode != "throttle") {
+    return FreezeDecision::kKeySuspended;
+  }
+  return FreezeDecision::kNone;
+}
+
 Stage::Result FreezeStage::Run(RequestContext& ctx) {
-  const AccessSnapshot& snap = *ctx.snapshot;
-  if (snap.frozen_all) {
-    ctx.Reject(ApiError::kFrozen, "incident.frozen_all");
-    return kStop;
+  // Authentication runs first and stops without a key; a frozen gateway refuses anyway.
+  switch (CheckFrozen(*ctx.snapshot, ctx.key ? &ctx.key->record : nullptr)) {
+    case FreezeDecision::kNone:
+      return kContinue;
+    case FreezeDecision::kFrozenAll:
+      ctx.Reject(ApiError::kFrozen, "incident.frozen_all");
+      return kStop;
+    case FreezeDecision::kFrozenTenant:
+      ctx.Reject(ApiError::kFrozen, "incident.frozen_tenant");
+      return kStop;
+    case FreezeDecision::kKeySuspended:
+      ctx.Reject(ApiError::kKeySuspended, "incident.key_suspended");
+      return kStop;
   }
-  if (!ctx.key) return kContinue;  // authentication runs first and stops without a key
-  if (!snap.frozen_tenants.empty() && snap.frozen_tenants.count(ctx.key->record.tenant) != 0) {
-    ctx.Reject(ApiError::kFrozen, "incident.frozen_tenant");
-    return kStop;
-  }
-  auto it = snap.key_suspensions.find(ctx.key->record.id);
-  if (it != snap.key_suspensions.end() && it->second.mode != "throttle") {
-    // Any mode but "throttle" refuses: an unknown mode from a newer writer fails closed.
-    ctx.Reject(ApiError::kKeySuspended, "incident.key_suspended");
-    return kStop;
-  }
-  return kContinue;
+  return kStop;  // unreachable: every decision is handled above
 }
 
 Stage::Result ThrottleStage::Run(RequestContext& ctx) {

@@ -90,5 +90,22 @@ TEST_F(FreezeStageTest, ThrottleWithUnreadableRateRefuses) {
   EXPECT_EQ(Run(), "key_suspended");
 }
 
+// The predicate the token endpoint shares with the stage (no tokens for a frozen key).
+TEST_F(FreezeStageTest, CheckFrozenIsTheStagesDecision) {
+  const KeyRecord& key = key_->record;
+  EXPECT_EQ(CheckFrozen(*snapshot_, &key), FreezeDecision::kNone);
+  EXPECT_EQ(CheckFrozen(*snapshot_, nullptr), FreezeDecision::kNone);
+  snapshot_->key_suspensions["key_a"] = Row("key", "key_a", "throttle", "2/m");
+  EXPECT_EQ(CheckFrozen(*snapshot_, &key), FreezeDecision::kNone);
+  snapshot_->key_suspensions["key_a"] = Row("key", "key_a", "quarantine");
+  EXPECT_EQ(CheckFrozen(*snapshot_, &key), FreezeDecision::kKeySuspended);
+  snapshot_->frozen_tenants["acme"] = Row("tenant", "acme");
+  EXPECT_EQ(CheckFrozen(*snapshot_, &key), FreezeDecision::kFrozenTenant);
+  EXPECT_EQ(CheckFrozen(*snapshot_, nullptr), FreezeDecision::kNone);
+  snapshot_->frozen_all = std::make_shared<const SuspensionRecord>(Row("all", "*"));
+  EXPECT_EQ(CheckFrozen(*snapshot_, &key), FreezeDecision::kFrozenAll);
+  EXPECT_EQ(CheckFrozen(*snapshot_, nullptr), FreezeDecision::kFrozenAll);
+}
+
 }  // namespace
 }  // namespace bulwark

@@ -1,6 +1,7 @@
 #include "pipeline/ownership/ownership_stage.h"
 
 #include <ctime>
+#include <span>
 
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
@@ -67,8 +68,13 @@ absl::StatusOr<std::optional<std::string>> RequestObjectId(const http::RequestHe
 Stage::Result OwnershipStage::Run(RequestContext& ctx) {
   if (ctx.route == nullptr || ctx.operation == nullptr || !ctx.key) return kContinue;
   if (!ctx.route->config->ownership) return kContinue;
-  for (const ResourceRule* rule :
-       FindResourceRules(ctx.route->profile->name, ctx.operation->name)) {
+  if (!ctx.route->resources.ResolvedFor(*ctx.route->profile)) {
+    // A route built without its rules: refuse rather than let every object through.
+    ctx.Reject(ApiError::kInternal, "ownership.rules_unresolved");
+    return kStop;
+  }
+  // Resolved with the route (ResourceRules): no scan, no allocation for the common case.
+  for (const ResourceRule* rule : ctx.route->resources.For(ctx.operation)) {
     if (rule->role != ResourceRole::kUses) continue;
     auto id = RequestObjectId(ctx.request.head, ctx.rest_path, rule->request_id);
     if (!id.ok()) {
@@ -90,7 +96,9 @@ bool ApplyOwnership(const RequestContext& ctx, OwnershipIndex& index, http::Resp
   if (ctx.route == nullptr || ctx.operation == nullptr || !ctx.key) return true;
   if (!ctx.route->config->ownership) return true;
   if (response.status < 200 || response.status > 299) return true;
-  auto rules = FindResourceRules(ctx.route->profile->name, ctx.operation->name);
+  // The stage refused before forwarding if the rules were not resolved; stay closed.
+  if (!ctx.route->resources.ResolvedFor(*ctx.route->profile)) return false;
+  std::span<const ResourceRule* const> rules = ctx.route->resources.For(ctx.operation);
   if (rules.empty()) return true;
   nlohmann::json doc = nlohmann::json::parse(response.body, nullptr, /*allow_exceptions=*/false);
   const std::string& tenant = ctx.key->record.tenant;

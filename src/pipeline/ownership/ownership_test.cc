@@ -26,6 +26,7 @@ class OwnershipTest : public ::testing::Test {
     route.name = "heygen";
     route.config = &provider_;
     route.profile = FindProfile("heygen");
+    route.resources = ResourceRules(*route.profile);
     routes_.emplace("heygen", route);
     snapshot_ = std::make_shared<AccessSnapshot>();
   }
@@ -124,6 +125,28 @@ TEST_F(OwnershipTest, RequestObjectIdReadsQueryAndPathAndRefusesRepeats) {
   EXPECT_EQ(RequestObjectId(head, "/v1/video_status.get", query).value(), std::nullopt);
   EXPECT_EQ(RequestObjectId(head, "/v3/videos/abc%2D1", path).value(), "abc-1");
   EXPECT_EQ(RequestObjectId(head, "/v3/videos", path).value(), std::nullopt);
+}
+
+// The rules are resolved with the route (ResourceRules); a route built without them must
+// not let every object through.
+TEST_F(OwnershipTest, RouteWithoutResolvedRulesFailsClosed) {
+  OwnershipIndex index(*store_);
+  index.Bind(Video("v1", "acme"));
+  OwnershipStage stage(index);
+  routes_.at("heygen").resources = ResourceRules();
+  for (const char* target : {"/heygen/v1/video_status.get?video_id=v1", "/heygen/v2/avatars"}) {
+    auto ctx = Context("GET", target, "acme");
+    EXPECT_EQ(stage.Run(*ctx), Stage::kStop) << target;
+    EXPECT_EQ(ctx->refusal, ApiError::kInternal) << target;
+    EXPECT_EQ(ctx->reason, "ownership.rules_unresolved");
+    http::Response answer;
+    answer.status = 200;
+    answer.body = R"({"data":{"videos":[]}})";
+    EXPECT_FALSE(ApplyOwnership(*ctx, index, answer)) << target;
+  }
+  routes_.at("heygen").resources = ResourceRules(*FindProfile("heygen"));
+  auto ctx = Context("GET", "/heygen/v1/video_status.get?video_id=v1", "acme");
+  EXPECT_EQ(stage.Run(*ctx), Stage::kContinue);
 }
 
 TEST_F(OwnershipTest, StageAnswers404ForObjectsOfOtherTenantsAndUnknownOnes) {

@@ -24,7 +24,9 @@ Stage::Result RateLimitStage::Run(RequestContext& ctx) {
 
   if (traffic_ != nullptr) {
     std::string_view unit = ctx.operation ? ctx.operation->billing_unit : std::string_view();
-    traffic::UnitAmounts cost = traffic::EstimateCost(unit, ctx.request.body);
+    std::string_view profile = ctx.route ? ctx.route->profile->name : std::string_view();
+    traffic::UnitAmounts cost =
+        traffic::EstimateCost(profile, ctx.operation_name, unit, ctx.request.body);
     auto tenants = traffic_->tenant_quotas();
     auto tenant = tenants->find(key.record.tenant);
     traffic::UsageLedger::Subject subject{key.record.id, key.record.tenant, &key.quotas,

@@ -72,21 +72,4 @@ void IdentifySubject(RequestContext& ctx, SubjectResolver& resolver) {
   if (ctx.subject_key) ctx.subject_pseudonym = ctx.subject_key->pseudonym();
 }
 
-asio::awaitable<void> EnsureSubjectKey(RequestContext& ctx, SubjectResolver& resolver) {
-  const std::string* subject = ctx.request.head.Find("x-bulwark-subject");
-  if (subject == nullptr || ctx.subject_key) co_return;
-  if (ctx.subject_lookup.empty()) {  // present but malformed
-    ctx.error_detail = "X-Bulwark-Subject holds 1-256 bytes";
-    ctx.Reject(ApiError::kInvalidRequest, "subject.invalid");
-    co_return;
-  }
-  auto key = co_await resolver.GetOrCreate(ctx.subject_lookup, ctx.snapshot->version);
-  if (!key.ok()) {
-    ctx.Reject(ApiError::kAuditUnavailable, "subject.key_unavailable");
-    co_return;
-  }
-  ctx.subject_key = std::move(*key);
-  ctx.subject_pseudonym = ctx.subject_key->pseudonym();
-}
-
 }  // namespace bulwark

@@ -69,11 +69,7 @@ class SubjectResolver {
 // (subjects::IsValidPurpose; a malformed one is recorded as "invalid").
 void IdentifySubject(RequestContext& ctx, SubjectResolver& resolver);
 
-// Runs before the consent stage, i.e. only for authenticated, authorised, admitted
-// requests: a named subject without a key gets one (created through the store off the
-// event loop). Refuses with 400 invalid_request for a malformed subject id and with 503
-// audit_unavailable when the key cannot be created (the audit pseudonym and PII tokens
-// depend on it: fail closed).
-boost::asio::awaitable<void> EnsureSubjectKey(RequestContext& ctx, SubjectResolver& resolver);
+// A first-seen subject gets its key in SubjectKeyStage (subject_key_stage.h), before the
+// consent stage.
 
 }  // namespace bulwark
