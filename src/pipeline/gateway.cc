@@ -279,6 +279,14 @@ asio::awaitable<http::Response> Gateway::Handle(http::Request& request) {
     deps_.metrics->RecordRequest(
         "oauth2", "token", token_response.status,
         std::chrono::duration<double>(std::chrono::steady_clock::now() - token_started).count());
+    if (token_response.status == 401 && deps_.anomaly != nullptr) {
+      // A wrong client secret is an authentication failure like a wrong key on the data
+      // plane: the same auth_failures rule watches both (brute force of client secrets).
+      anomaly::Event e;
+      e.client_ip = token_client_ip;
+      e.auth_failure = true;
+      deps_.anomaly->Observe(e);
+    }
     co_return token_response;
   }
   if (path == auth::kJwksPath) {

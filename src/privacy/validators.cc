@@ -107,12 +107,20 @@ bool CardIssuerValid(std::string_view digits) {
 }
 
 int IbanLength(std::string_view country) {
-  for (const auto& entry : kIbanCountries) {
-    if (country == entry.code) {
-      return entry.length;
+  // Indexed by the two capitals: asked for every capital pair before digits in a text.
+  static const auto* const lengths = [] {
+    auto* table = new std::array<uint8_t, 26 * 26>{};
+    for (const auto& entry : kIbanCountries) {
+      (*table)[static_cast<size_t>((entry.code[0] - 'A') * 26 + (entry.code[1] - 'A'))] =
+          static_cast<uint8_t>(entry.length);
     }
+    return table;
+  }();
+  if (country.size() != 2 || country[0] < 'A' || country[0] > 'Z' || country[1] < 'A' ||
+      country[1] > 'Z') {
+    return 0;
   }
-  return 0;
+  return (*lengths)[static_cast<size_t>((country[0] - 'A') * 26 + (country[1] - 'A'))];
 }
 
 bool IbanValid(std::string_view compact) {
@@ -213,23 +221,31 @@ double Entropy(std::string_view text) {
   if (text.empty()) {
     return 0.0;
   }
-  std::array<int, 256> counts{};
+  // H = log2(n) - (1/n) * sum(c * log2(c)) over the byte counts c; c * log2(c) comes from a
+  // table for the short tokens this is asked about.
+  constexpr size_t kTable = 128;
+  static const auto* const c_log_c = [] {
+    auto* table = new std::array<double, kTable>{};
+    for (size_t c = 1; c < kTable; ++c) {
+      (*table)[c] = static_cast<double>(c) * std::log2(static_cast<double>(c));
+    }
+    return table;
+  }();
+  std::array<uint32_t, 256> counts{};
   for (char c : text) {
     ++counts[static_cast<unsigned char>(c)];
   }
-  // Visit each distinct byte once via the text itself (tokens are short; the 256-entry
-  // table is not).
-  double bits = 0.0;
-  const auto n = static_cast<double>(text.size());
+  double sum = 0.0;
   for (char c : text) {
-    int& count = counts[static_cast<unsigned char>(c)];
+    uint32_t& count = counts[static_cast<unsigned char>(c)];
     if (count > 0) {
-      const double p = count / n;
-      bits -= p * std::log2(p);
-      count = 0;
+      sum += count < kTable ? (*c_log_c)[count]
+                            : static_cast<double>(count) * std::log2(static_cast<double>(count));
+      count = 0;  // each distinct byte once
     }
   }
-  return bits;
+  const auto n = static_cast<double>(text.size());
+  return std::log2(n) - sum / n;
 }
 
 }  // namespace bulwark::privacy::internal

@@ -14,6 +14,7 @@ import subprocess
 import threading
 import time
 import unittest
+import urllib.parse
 
 from harness import (BULWARK_BIN, VENDOR_SECRETS, ContractAssertions, FakeUpstream, Gateway,
                      bearer, free_port, wait_until)
@@ -287,6 +288,55 @@ class AlertDeliveryTest(ContractAssertions, unittest.TestCase):
         self.assertIn('bulwark_alerts_total{rule="auth_failures",outcome="alerted"} 1', metrics)
         self.assertIn('bulwark_alert_deliveries_total{kind="webhook",outcome="delivered"} 1',
                       metrics)
+
+
+class TokenBruteForceAlertTest(unittest.TestCase):
+    """Wrong client secrets at POST /oauth2/token feed the same auth_failures rule as wrong
+    keys on the data plane, so guessing client secrets raises an alert too."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.upstream = FakeUpstream()
+        cls.receiver = WebhookReceiver()
+        cls.gateway = incident_gateway(cls.upstream,
+                                       anomaly={"interval": "60s", "auth_failures.min": 5},
+                                       alerts={"webhooks": [cls.receiver.url]})
+        cls.key_id, cls.key = cls.gateway.create_key(["heygen:*"], name="svc")
+        # Not wait_for_key: its polls answer 401 until the key arrives, and those would count
+        # as failures from this address. New keys reach the node within a second.
+        time.sleep(1.5)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.gateway.cleanup()
+        cls.upstream.close()
+        cls.receiver.close()
+
+    def token(self, secret):
+        body = urllib.parse.urlencode({"grant_type": "client_credentials",
+                                       "client_id": self.key_id,
+                                       "client_secret": secret}).encode()
+        return self.gateway.request(
+            "POST", "/oauth2/token", body=body,
+            headers={"Content-Type": "application/x-www-form-urlencoded"})
+
+    def test_wrong_client_secrets_raise_the_auth_failures_alert(self):
+        self.assertEqual(self.token(self.key).status, 200)  # a success is not a failure
+        for i in range(4):  # under the threshold: quiet
+            self.assertEqual(self.token(f"bwk_guess{i}").status, 401)
+        time.sleep(0.5)
+        self.assertEqual(self.receiver.deliveries, [])
+        for i in range(4, 8):
+            self.assertEqual(self.token(f"bwk_guess{i}").status, 401)
+        self.assertTrue(wait_until(lambda: len(self.receiver.deliveries) >= 1, 10),
+                        "no alert for a burst of wrong client secrets")
+        alert = json.loads(self.receiver.deliveries[0]["body"])
+        self.assertEqual(alert["rule"], "auth_failures")
+        self.assertEqual(alert["subject"], {"kind": "address", "id": "127.0.0.1"})
+        self.assertGreaterEqual(alert["observed"], 5)
+        raw = self.receiver.deliveries[0]["body"].decode()
+        self.assertNotIn("bwk_guess", raw)
+        self.assertNotIn(self.key, raw)
 
 
 class AutoSuspendTest(ContractAssertions, unittest.TestCase):
