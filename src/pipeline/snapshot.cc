@@ -15,9 +15,9 @@ int64_t NowNs() {
 
 }  // namespace
 
-absl::StatusOr<std::shared_ptr<const AccessSnapshot>> LoadSnapshot(Store& store,
-                                                                   const MasterKey& master,
-                                                                   int* skipped) {
+absl::StatusOr<std::shared_ptr<const AccessSnapshot>> LoadSnapshot(
+    Store& store, const MasterKey& master, int* skipped,
+    std::shared_ptr<subjects::SubjectKeyCache> subject_keys) {
   auto snap = std::make_shared<AccessSnapshot>();
   int bad = 0;
   // Read the version first: a change racing with this load bumps it again, so the next
@@ -101,16 +101,13 @@ absl::StatusOr<std::shared_ptr<const AccessSnapshot>> LoadSnapshot(Store& store,
   for (ConsentRecord& c : consents) {
     snap->consents_by_subject[c.subject].push_back({std::move(c.purpose), std::move(c.provider)});
   }
-  subjects::Keyring ring(master);
-  ASSIGN_OR_RETURN(std::vector<SubjectKeyRecord> subject_keys, store.ListSubjectKeys());
-  for (const SubjectKeyRecord& k : subject_keys) {
-    auto key = ring.Open(k);
-    if (!key.ok()) {
-      ++bad;
-      continue;
-    }
-    snap->subject_keys.emplace(k.subject, std::move(*key));
+  // Subject keys are not reloaded: the caller's cache is shared as is (it follows the
+  // store by seq, see SnapshotSource::RefreshNow). A standalone load makes a fresh one.
+  if (subject_keys == nullptr) {
+    subject_keys = std::make_shared<subjects::SubjectKeyCache>(master);
+    RETURN_IF_ERROR(subject_keys->Load(store, &bad));
   }
+  snap->subject_keys = std::move(subject_keys);
   ASSIGN_OR_RETURN(std::vector<SigningKeyRecord> signing, store.ListSigningKeys());
   int bad_signing = 0;
   snap->signing = auth::KeyRing::Build(signing, master, &bad_signing);
@@ -134,7 +131,10 @@ SnapshotSource::~SnapshotSource() {
 
 absl::Status SnapshotSource::Start() {
   int skipped = 0;
-  ASSIGN_OR_RETURN(auto snap, LoadSnapshot(store_, master_, &skipped));
+  auto subject_keys = std::make_shared<subjects::SubjectKeyCache>(master_);
+  RETURN_IF_ERROR(subject_keys->Load(store_, &skipped));
+  subject_keys_ = std::move(subject_keys);
+  ASSIGN_OR_RETURN(auto snap, LoadSnapshot(store_, master_, &skipped, subject_keys_));
   if (skipped > 0) spdlog::warn("{} store rows could not be read and were skipped", skipped);
   current_.store(std::move(snap));
   last_ok_ns_ = NowNs();
@@ -150,12 +150,15 @@ bool SnapshotSource::Fresh() const {
 
 absl::Status SnapshotSource::RefreshNow() {
   ASSIGN_OR_RETURN(int64_t version, store_.Version());
+  int skipped = 0;
   if (version != current_.load()->version) {
-    int skipped = 0;
-    ASSIGN_OR_RETURN(auto snap, LoadSnapshot(store_, master_, &skipped));
-    if (skipped > 0) spdlog::warn("{} store rows could not be read and were skipped", skipped);
+    ASSIGN_OR_RETURN(auto snap, LoadSnapshot(store_, master_, &skipped, subject_keys_));
     current_.store(std::move(snap));
   }
+  // New subject keys and erasures, incrementally (an erasure also moves the version, but
+  // the cache drops the key only through its tombstone, in seq order).
+  RETURN_IF_ERROR(subject_keys_->Follow(store_, &skipped));
+  if (skipped > 0) spdlog::warn("{} store rows could not be read and were skipped", skipped);
   last_ok_ns_ = NowNs();
   return absl::OkStatus();
 }

@@ -4,7 +4,9 @@
 // version every `poll_interval` (default 250 ms) on a background thread and swaps in a
 // fresh snapshot when it moves: a key revoked by the CLI is refused by every running
 // process within a second. If the store cannot be read, the last snapshot is kept and
-// Fresh() turns false (readyz reports it).
+// Fresh() turns false (readyz reports it). Subject keys do not move the version: the
+// source owns one subjects::SubjectKeyCache, shared by all its snapshots, and follows new
+// keys and erasures by seq on every poll (only new keys are unsealed).
 #pragma once
 
 #include <atomic>
@@ -25,6 +27,7 @@
 #include "base/units.h"
 #include "crypto/keys.h"
 #include "storage/store.h"
+#include "subjects/key_cache.h"
 #include "subjects/keyring.h"
 
 namespace bulwark {
@@ -54,22 +57,25 @@ struct AccessSnapshot {
   std::unordered_map<std::string, SuspensionRecord> frozen_tenants;
   std::shared_ptr<const SuspensionRecord> frozen_all;
   // Consent and data subjects (issue 6), keyed by the subject's lookup hash
-  // (subjects/keyring.h): the live consents, and the subjects' keys, unsealed once per
-  // reload so the data plane derives pseudonyms without touching the store.
+  // (subjects/keyring.h): the live consents, and the subjects' keys. The keys are not
+  // rebuilt per reload: every snapshot of a SnapshotSource shares one SubjectKeyCache,
+  // filled once and followed by seq on every poll (subjects/key_cache.h), so the data
+  // plane derives pseudonyms without touching the store. Never null.
   struct ConsentGrant {
     std::string purpose;
     std::string provider;  // "" = every provider
   };
   std::unordered_map<std::string, std::vector<ConsentGrant>> consents_by_subject;
-  std::unordered_map<std::string, std::shared_ptr<const subjects::SubjectKey>> subject_keys;
+  std::shared_ptr<subjects::SubjectKeyCache> subject_keys;
 };
 
 // Builds a snapshot from the store. Rows that fail to decrypt or parse are skipped (and
 // counted in `skipped`) so one bad row cannot take the gateway down; they simply do not
-// authenticate.
-absl::StatusOr<std::shared_ptr<const AccessSnapshot>> LoadSnapshot(Store& store,
-                                                                   const MasterKey& master,
-                                                                   int* skipped = nullptr);
+// authenticate. `subject_keys` is carried into the snapshot as is (no subject key is read
+// or unsealed); when null, a fresh cache is made and loaded from the store.
+absl::StatusOr<std::shared_ptr<const AccessSnapshot>> LoadSnapshot(
+    Store& store, const MasterKey& master, int* skipped = nullptr,
+    std::shared_ptr<subjects::SubjectKeyCache> subject_keys = nullptr);
 
 class SnapshotSource {
  public:
@@ -82,8 +88,11 @@ class SnapshotSource {
   std::shared_ptr<const AccessSnapshot> Current() const { return current_.load(); }
   // True when the store version was confirmed within the last few poll intervals.
   bool Fresh() const;
-  // Checks the version now (used after a nudge and by tests).
+  // Checks the version now (used after a nudge and by tests), and follows new subject
+  // keys and erasures (which do not move the version for creations).
   absl::Status RefreshNow();
+  // The subject-key cache shared by every snapshot of this source (null before Start).
+  const std::shared_ptr<subjects::SubjectKeyCache>& subject_keys() const { return subject_keys_; }
 
  private:
   void Loop();
@@ -91,6 +100,7 @@ class SnapshotSource {
   Store& store_;
   const MasterKey& master_;
   std::chrono::milliseconds poll_interval_;
+  std::shared_ptr<subjects::SubjectKeyCache> subject_keys_;
   std::atomic<std::shared_ptr<const AccessSnapshot>> current_;
   std::atomic<int64_t> last_ok_ns_{0};
   std::mutex mu_;

@@ -139,6 +139,19 @@ CREATE TABLE usage (
 );
 CREATE INDEX usage_by_period ON usage (period);
 )sql",
+    // subject keys followed by seq instead of the version (issue 6 follow-up): keys and
+    // erasure tombstones share one increasing sequence (meta 'subject_seq'); a tombstone
+    // names only the erased key's seq, never the subject.
+    R"sql(
+ALTER TABLE subject_keys ADD COLUMN seq INTEGER NOT NULL DEFAULT 0;
+UPDATE subject_keys SET seq = rowid;
+CREATE UNIQUE INDEX subject_keys_by_seq ON subject_keys (seq);
+CREATE TABLE subject_key_erasures (
+  seq INTEGER PRIMARY KEY,
+  key_seq INTEGER NOT NULL
+);
+INSERT INTO meta (name, value) VALUES ('subject_seq', (SELECT COALESCE(MAX(seq), 0) FROM subject_keys));
+)sql",
 };
 
 constexpr const char kSelectKeys[] =
@@ -447,21 +460,28 @@ class SqliteStore final : public Store {
     return ReadConsents("revoked_at = 0", {});
   }
 
+  // Subject keys are not versioned: a new key takes the next 'subject_seq' and gateways
+  // follow the log (ListSubjectKeyEventsAfter). IMMEDIATE transactions serialise writers,
+  // so seqs commit in order and a follower never skips a row that commits late.
   absl::StatusOr<SubjectKeyRecord> GetOrCreateSubjectKey(const SubjectKeyRecord& k) override {
-    // Fast path without a write (and without a version bump) when the key exists.
+    // Fast path without a write when the key exists.
     ASSIGN_OR_RETURN(std::optional<SubjectKeyRecord> existing, GetSubjectKey(k.subject));
     if (existing) return *existing;
     SubjectKeyRecord out;
-    absl::Status st = Mutate([&]() -> absl::Status {
+    absl::Status st = Transaction([&]() -> absl::Status {
       Statement ins(db_,
-                    "INSERT OR IGNORE INTO subject_keys (subject, sealed, created_at) "
-                    "VALUES (?,?,?)");
+                    "INSERT OR IGNORE INTO subject_keys (subject, sealed, created_at, seq) "
+                    "VALUES (?,?,?,(SELECT value + 1 FROM meta WHERE name = 'subject_seq'))");
       ins.Bind(1, k.subject).BindBlob(2, k.sealed).Bind(3, k.created_at);
       if (ins.Step() != SQLITE_DONE) return Error("create subject key");
-      Statement s(db_, "SELECT subject, sealed, created_at FROM subject_keys WHERE subject = ?");
+      if (sqlite3_changes(db_) == 1) {
+        RETURN_IF_ERROR(ExecLocked("UPDATE meta SET value = value + 1 WHERE name = 'subject_seq'"));
+      }
+      Statement s(db_,
+                  "SELECT subject, sealed, created_at, seq FROM subject_keys WHERE subject = ?");
       s.Bind(1, k.subject);
       if (s.Step() != SQLITE_ROW) return Error("read subject key");
-      out = {s.Text(0), s.Text(1), s.Int(2)};
+      out = {s.Text(0), s.Text(1), s.Int(2), s.Int(3)};
       return absl::OkStatus();
     });
     if (!st.ok()) return st;
@@ -471,21 +491,52 @@ class SqliteStore final : public Store {
   absl::StatusOr<std::optional<SubjectKeyRecord>> GetSubjectKey(
       const std::string& subject) override {
     absl::MutexLock lock(&mu_);
-    Statement s(db_, "SELECT subject, sealed, created_at FROM subject_keys WHERE subject = ?");
+    Statement s(db_, "SELECT subject, sealed, created_at, seq FROM subject_keys WHERE subject = ?");
     s.Bind(1, subject);
     int rc = s.Step();
     if (rc == SQLITE_DONE) return std::optional<SubjectKeyRecord>();
     if (rc != SQLITE_ROW) return Error("read subject key");
-    return std::optional<SubjectKeyRecord>(SubjectKeyRecord{s.Text(0), s.Text(1), s.Int(2)});
+    return std::optional<SubjectKeyRecord>(
+        SubjectKeyRecord{s.Text(0), s.Text(1), s.Int(2), s.Int(3)});
   }
 
   absl::StatusOr<std::vector<SubjectKeyRecord>> ListSubjectKeys() override {
     absl::MutexLock lock(&mu_);
-    Statement s(db_, "SELECT subject, sealed, created_at FROM subject_keys");
+    Statement s(db_, "SELECT subject, sealed, created_at, seq FROM subject_keys");
     std::vector<SubjectKeyRecord> out;
     int rc;
-    while ((rc = s.Step()) == SQLITE_ROW) out.push_back({s.Text(0), s.Text(1), s.Int(2)});
+    while ((rc = s.Step()) == SQLITE_ROW) {
+      out.push_back({s.Text(0), s.Text(1), s.Int(2), s.Int(3)});
+    }
     if (rc != SQLITE_DONE) return Error("list subject keys");
+    return out;
+  }
+
+  absl::StatusOr<int64_t> SubjectKeySeq() override {
+    absl::MutexLock lock(&mu_);
+    Statement s(db_, "SELECT value FROM meta WHERE name = 'subject_seq'");
+    if (s.Step() != SQLITE_ROW) return Error("read subject key seq");
+    return s.Int(0);
+  }
+
+  absl::StatusOr<std::vector<SubjectKeyEvent>> ListSubjectKeyEventsAfter(int64_t seq,
+                                                                         int limit) override {
+    absl::MutexLock lock(&mu_);
+    Statement s(db_,
+                "SELECT seq, 0, subject, sealed, created_at FROM subject_keys WHERE seq > ?1 "
+                "UNION ALL SELECT seq, key_seq, '', '', 0 FROM subject_key_erasures "
+                "WHERE seq > ?1 ORDER BY 1 LIMIT ?2");
+    s.Bind(1, seq).Bind(2, static_cast<int64_t>(limit));
+    std::vector<SubjectKeyEvent> out;
+    int rc;
+    while ((rc = s.Step()) == SQLITE_ROW) {
+      SubjectKeyEvent e;
+      e.seq = s.Int(0);
+      e.erased_key_seq = s.Int(1);
+      if (e.erased_key_seq == 0) e.key = {s.Text(2), s.Text(3), s.Int(4), e.seq};
+      out.push_back(std::move(e));
+    }
+    if (rc != SQLITE_DONE) return Error("list subject key events");
     return out;
   }
 
@@ -502,6 +553,17 @@ class SqliteStore final : public Store {
       RETURN_IF_ERROR(erase("DELETE FROM consents WHERE subject = ?", &out.consents));
       RETURN_IF_ERROR(
           erase("DELETE FROM payloads WHERE subject = ? AND subject != ''", &out.payloads));
+      // The key's erasure tombstone (its own seq, naming only the key's seq) is what makes
+      // following nodes drop the key; see ListSubjectKeyEventsAfter.
+      Statement tomb(db_,
+                     "INSERT INTO subject_key_erasures (seq, key_seq) SELECT "
+                     "(SELECT value + 1 FROM meta WHERE name = 'subject_seq'), seq "
+                     "FROM subject_keys WHERE subject = ?");
+      tomb.Bind(1, subject);
+      if (tomb.Step() != SQLITE_DONE) return Error("erase subject");
+      if (sqlite3_changes(db_) == 1) {
+        RETURN_IF_ERROR(ExecLocked("UPDATE meta SET value = value + 1 WHERE name = 'subject_seq'"));
+      }
       return erase("DELETE FROM subject_keys WHERE subject = ?", &out.keys);
     });
     if (!st.ok()) return st;

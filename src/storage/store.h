@@ -99,6 +99,16 @@ struct SubjectKeyRecord {
   std::string subject;
   std::string sealed;
   int64_t created_at = 0;
+  int64_t seq = 0;  // assigned by the store, increasing (subject-key follow, see below)
+};
+
+// One step of the subject-key log that gateways follow by `seq` (subject keys are not
+// versioned): a new key (`erased_key_seq` == 0, `key` set) or the erasure of the key whose
+// seq is `erased_key_seq` (`key` empty: the tombstone names no subject).
+struct SubjectKeyEvent {
+  int64_t seq = 0;
+  int64_t erased_key_seq = 0;
+  SubjectKeyRecord key;
 };
 
 // One captured body (debugging aid, off by default), sealed under the subject's key, or
@@ -204,13 +214,24 @@ class Store {
   // Every live consent (for the access snapshot).
   virtual absl::StatusOr<std::vector<ConsentRecord>> ListLiveConsents() = 0;
   // Inserts `candidate` unless the subject already has a key, and returns the stored row:
-  // processes racing on a first-seen subject all end up with the same key. Versioned.
+  // processes racing on a first-seen subject all end up with the same key. NOT versioned
+  // (a stream of new subjects must not make every node reload its snapshot): the new row
+  // gets the next subject-key `seq`, and gateways follow the log with
+  // ListSubjectKeyEventsAfter.
   virtual absl::StatusOr<SubjectKeyRecord> GetOrCreateSubjectKey(
       const SubjectKeyRecord& candidate) = 0;
   virtual absl::StatusOr<std::optional<SubjectKeyRecord>> GetSubjectKey(
       const std::string& subject) = 0;
   virtual absl::StatusOr<std::vector<SubjectKeyRecord>> ListSubjectKeys() = 0;
-  // Deletes the subject's consents, payloads and key in one versioned transaction.
+  // The subject-key log's last seq (keys and erasures share one increasing sequence; a row
+  // with a seq at or below it is committed). Read it BEFORE ListSubjectKeys to start
+  // following from a full listing.
+  virtual absl::StatusOr<int64_t> SubjectKeySeq() = 0;
+  // Up to `limit` key creations and erasures with seq > `seq`, in seq order.
+  virtual absl::StatusOr<std::vector<SubjectKeyEvent>> ListSubjectKeyEventsAfter(int64_t seq,
+                                                                                 int limit) = 0;
+  // Deletes the subject's consents, payloads and key in one versioned transaction, and
+  // writes an erasure event (with its own seq) for the key, so following nodes drop it.
   virtual absl::StatusOr<SubjectErasure> EraseSubject(const std::string& subject) = 0;
   // Payloads: plain writes, not versioned (no snapshot holds them; a bump per captured
   // request would make every node reload its snapshot).

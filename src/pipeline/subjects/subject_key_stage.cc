@@ -14,7 +14,7 @@ Stage::Result SubjectKeyStage::Run(RequestContext& ctx) {
 }
 
 boost::asio::awaitable<Stage::Result> SubjectKeyStage::RunAsync(RequestContext& ctx) {
-  auto key = co_await resolver_.GetOrCreate(ctx.subject_lookup, ctx.snapshot->version);
+  auto key = co_await resolver_.GetOrCreate(ctx.subject_lookup, ctx.snapshot->subject_keys);
   if (!key.ok()) {
     ctx.Reject(ApiError::kAuditUnavailable, "subject.key_unavailable");
     co_return kStop;

@@ -17,20 +17,11 @@ SubjectResolver::SubjectResolver(Store& store, const MasterKey& master)
 SubjectResolver::~SubjectResolver() { pool_.join(); }
 
 KeyPtr SubjectResolver::Known(const AccessSnapshot& snapshot, const std::string& lookup) {
-  if (auto it = snapshot.subject_keys.find(lookup); it != snapshot.subject_keys.end()) {
-    return it->second;
-  }
-  absl::MutexLock lock(&mu_);
-  if (snapshot.version > cache_version_) {  // a newer snapshot: it carries what we created
-    cache_.clear();
-    cache_version_ = snapshot.version;
-  }
-  auto it = cache_.find(lookup);
-  return it == cache_.end() ? nullptr : it->second;
+  return snapshot.subject_keys == nullptr ? nullptr : snapshot.subject_keys->Find(lookup);
 }
 
-asio::awaitable<absl::StatusOr<KeyPtr>> SubjectResolver::GetOrCreate(std::string lookup,
-                                                                     int64_t snapshot_version) {
+asio::awaitable<absl::StatusOr<KeyPtr>> SubjectResolver::GetOrCreate(
+    std::string lookup, std::shared_ptr<subjects::SubjectKeyCache> cache) {
   if (pending_.fetch_add(1) >= kMaxPending) {
     pending_.fetch_sub(1);
     co_return absl::ResourceExhaustedError("too many first-seen subjects at once");
@@ -43,12 +34,18 @@ asio::awaitable<absl::StatusOr<KeyPtr>> SubjectResolver::GetOrCreate(std::string
   };
   auto waiter = std::make_shared<Waiter>(executor);
   waiter->timer.expires_at(asio::steady_timer::time_point::max());
-  asio::post(pool_, [this, waiter, executor, lookup, snapshot_version] {
-    absl::StatusOr<KeyPtr> result = ring_.GetOrCreate(store_, lookup);
-    if (result.ok()) {
-      absl::MutexLock lock(&mu_);
-      // Not cached if a newer snapshot was seen meanwhile: that one may reflect an erasure.
-      if (cache_version_ <= snapshot_version) cache_.emplace(lookup, *result);
+  asio::post(pool_, [this, waiter, executor, lookup, cache = std::move(cache)] {
+    // Always asks the store (one indexed read; an insert only for a new subject): the
+    // store, not a cache the request saw earlier, says whether the subject was erased.
+    absl::StatusOr<KeyPtr> result = absl::UnknownError("not run");
+    absl::StatusOr<SubjectKeyRecord> row =
+        store_.GetOrCreateSubjectKey(ring_.NewRecord(lookup, static_cast<int64_t>(time(nullptr))));
+    if (!row.ok()) {
+      result = row.status();
+    } else if (cache != nullptr) {
+      result = cache->Adopt(*row);  // cached unless its erasure was already applied
+    } else {
+      result = ring_.Open(*row);
     }
     pending_.fetch_sub(1);
     asio::post(executor, [waiter, result = std::move(result)]() mutable {

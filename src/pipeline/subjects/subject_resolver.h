@@ -1,15 +1,18 @@
 // File: subject_resolver.h
 // SubjectResolver: finds the random key of the subject named by X-Bulwark-Subject.
 //
-// Known subjects are answered from the access snapshot (keys unsealed at reload), so the
-// data plane does no store I/O for them. A first-seen subject's key is created through the
-// store on a dedicated thread (never on an event loop) and kept in a small local cache
-// until the snapshot carries it. Creation is race-safe across serve processes: the store
-// keeps the first row and every creator reads that row back (Store::GetOrCreateSubjectKey).
+// Known subjects are answered from the snapshot's SubjectKeyCache (subjects/key_cache.h:
+// keys unsealed once, followed by seq on every snapshot poll), so the data plane does no
+// store I/O for them. On a miss (a first-seen subject, or one another node created since
+// the last poll) the key is read, or created, through the store on a dedicated thread
+// (never on an event loop): one indexed lookup, plus one insert for a new subject, which
+// does not move the store version. Creation is race-safe across serve processes: the
+// store keeps the first row and every creator reads that row back
+// (Store::GetOrCreateSubjectKey), so a subject never gets two keys.
 //
-// Erasure: the cache is dropped whenever a newer snapshot is seen, and a key fetched before
-// a newer snapshot existed is not cached, so an erased subject's key stops being used
-// within one snapshot poll.
+// Erasure: the key read on a miss goes into the cache through SubjectKeyCache::Adopt,
+// which never re-inserts a key whose erasure was already applied; later erasures reach
+// the cache through the follow, within one snapshot poll.
 //
 // Thread-safety: all methods may be called from any thread.
 #pragma once
@@ -44,22 +47,18 @@ class SubjectResolver {
 
   const subjects::Keyring& keyring() const { return ring_; }
 
-  // The key if the snapshot or the local cache has it; nullptr otherwise. No I/O.
+  // The key if the snapshot's subject-key cache has it; nullptr otherwise. No I/O.
   std::shared_ptr<const subjects::SubjectKey> Known(const AccessSnapshot& snapshot,
                                                     const std::string& lookup);
 
-  // Creates (or reads) the key through the store on the resolver's thread and resumes on
-  // the caller's executor. `snapshot_version` is the version the caller's snapshot had.
+  // Reads (or creates) the key through the store on the resolver's thread, adds it to
+  // `cache` (the caller's snapshot's subject_keys) and resumes on the caller's executor.
   boost::asio::awaitable<absl::StatusOr<std::shared_ptr<const subjects::SubjectKey>>> GetOrCreate(
-      std::string lookup, int64_t snapshot_version);
+      std::string lookup, std::shared_ptr<subjects::SubjectKeyCache> cache);
 
  private:
   Store& store_;
   subjects::Keyring ring_;
-  absl::Mutex mu_;
-  int64_t cache_version_ ABSL_GUARDED_BY(mu_) = 0;
-  std::unordered_map<std::string, std::shared_ptr<const subjects::SubjectKey>> cache_
-      ABSL_GUARDED_BY(mu_);
   std::atomic<int> pending_{0};
   boost::asio::thread_pool pool_{1};
 };
