@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <memory>
 #include <thread>
 #include <utility>  // std::exchange, used by asio/awaitable.hpp
 
@@ -53,6 +54,16 @@ class SubjectKeyFollowTest : public ::testing::Test {
     return out.ok() ? *out : nullptr;
   }
 
+  // Two started nodes on the one database, and the resolvers their requests use.
+  void StartNodes(std::chrono::milliseconds poll_b = kManual) {
+    node_a_ = std::make_unique<SnapshotSource>(*store_a_, master_, kManual);
+    node_b_ = std::make_unique<SnapshotSource>(*store_b_, master_, poll_b);
+    ASSERT_TRUE(node_a_->Start().ok());
+    ASSERT_TRUE(node_b_->Start().ok());
+    resolver_a_ = std::make_unique<SubjectResolver>(*store_a_, master_);
+    resolver_b_ = std::make_unique<SubjectResolver>(*store_b_, master_);
+  }
+
   KeyRecord ApiKey(const std::string& id) {
     KeyRecord k;
     k.id = id;
@@ -66,6 +77,8 @@ class SubjectKeyFollowTest : public ::testing::Test {
   std::unique_ptr<Store> store_a_, store_b_;
   MasterKey master_{Secret(std::string(32, 'm'))};
   subjects::Keyring ring_{master_};
+  std::unique_ptr<SnapshotSource> node_a_, node_b_;
+  std::unique_ptr<SubjectResolver> resolver_a_, resolver_b_;
 };
 
 TEST_F(SubjectKeyFollowTest, NewSubjectDoesNotBumpTheVersionButErasureDoes) {
@@ -97,65 +110,51 @@ TEST_F(SubjectKeyFollowTest, NewSubjectDoesNotBumpTheVersionButErasureDoes) {
 }
 
 TEST_F(SubjectKeyFollowTest, NodeBSeesNodeAsNewSubjectWithinOnePoll) {
-  SnapshotSource node_a(*store_a_, master_, kManual);
-  SnapshotSource node_b(*store_b_, master_, std::chrono::milliseconds(50));
-  ASSERT_TRUE(node_a.Start().ok());
-  ASSERT_TRUE(node_b.Start().ok());
-  SubjectResolver resolver_a(*store_a_, master_);
-  auto b_snapshot = node_b.Current();
+  StartNodes(std::chrono::milliseconds(50));
+  auto b_snapshot = node_b_->Current();
   std::string lookup = ring_.Lookup("alice");
   ASSERT_EQ(b_snapshot->subject_keys->Find(lookup), nullptr);
 
-  KeyPtr on_a = Resolve(resolver_a, *node_a.Current(), "alice");
+  KeyPtr on_a = Resolve(*resolver_a_, *node_a_->Current(), "alice");
   ASSERT_NE(on_a, nullptr);
-  EXPECT_EQ(node_a.Current()->subject_keys->Find(lookup), on_a);  // A cached its own
+  EXPECT_EQ(node_a_->Current()->subject_keys->Find(lookup), on_a);  // A cached its own
   auto start = std::chrono::steady_clock::now();
   KeyPtr on_b;
   while (on_b == nullptr && std::chrono::steady_clock::now() - start < std::chrono::seconds(2)) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    on_b = node_b.Current()->subject_keys->Find(lookup);
+    on_b = node_b_->Current()->subject_keys->Find(lookup);
   }
   auto waited = std::chrono::steady_clock::now() - start;
   ASSERT_NE(on_b, nullptr);
   EXPECT_LT(waited, std::chrono::milliseconds(500));  // one 50 ms poll, with slack
   EXPECT_EQ(on_b->pseudonym(), on_a->pseudonym());
   // B did not reload its snapshot for it: the version did not move.
-  EXPECT_EQ(node_b.Current()->version, b_snapshot->version);
-  EXPECT_EQ(node_b.Current().get(), b_snapshot.get());
+  EXPECT_EQ(node_b_->Current()->version, b_snapshot->version);
+  EXPECT_EQ(node_b_->Current().get(), b_snapshot.get());
 }
 
 TEST_F(SubjectKeyFollowTest, MissOnNodeBReadsAsKeyAndNeverMakesASecondOne) {
-  SnapshotSource node_a(*store_a_, master_, kManual);
-  SnapshotSource node_b(*store_b_, master_, kManual);
-  ASSERT_TRUE(node_a.Start().ok());
-  ASSERT_TRUE(node_b.Start().ok());
-  SubjectResolver resolver_a(*store_a_, master_);
-  SubjectResolver resolver_b(*store_b_, master_);
-  KeyPtr on_a = Resolve(resolver_a, *node_a.Current(), "bob");
+  StartNodes();
+  KeyPtr on_a = Resolve(*resolver_a_, *node_a_->Current(), "bob");
   // B has not polled yet: its request misses and reads A's row (one indexed lookup).
-  KeyPtr on_b = Resolve(resolver_b, *node_b.Current(), "bob");
+  KeyPtr on_b = Resolve(*resolver_b_, *node_b_->Current(), "bob");
   ASSERT_NE(on_b, nullptr);
   EXPECT_EQ(on_b->pseudonym(), on_a->pseudonym());
   EXPECT_EQ(store_b_->ListSubjectKeys().value().size(), 1u);
-  EXPECT_EQ(node_b.Current()->subject_keys->Find(ring_.Lookup("bob")), on_b);  // cached
-  int64_t unseals = node_b.subject_keys()->unseals();
-  ASSERT_TRUE(node_b.RefreshNow().ok());  // the follow sees the row it already holds
-  EXPECT_EQ(node_b.subject_keys()->unseals(), unseals);
-  EXPECT_EQ(node_b.Current()->subject_keys->Find(ring_.Lookup("bob")), on_b);
+  EXPECT_EQ(node_b_->Current()->subject_keys->Find(ring_.Lookup("bob")), on_b);  // cached
+  int64_t unseals = node_b_->subject_keys()->unseals();
+  ASSERT_TRUE(node_b_->RefreshNow().ok());  // the follow sees the row it already holds
+  EXPECT_EQ(node_b_->subject_keys()->unseals(), unseals);
+  EXPECT_EQ(node_b_->Current()->subject_keys->Find(ring_.Lookup("bob")), on_b);
 }
 
 TEST_F(SubjectKeyFollowTest, ErasureDropsTheKeyOnBothNodesAndALateReadCannotResurrectIt) {
-  SnapshotSource node_a(*store_a_, master_, kManual);
-  SnapshotSource node_b(*store_b_, master_, kManual);
-  ASSERT_TRUE(node_a.Start().ok());
-  ASSERT_TRUE(node_b.Start().ok());
-  SubjectResolver resolver_a(*store_a_, master_);
-  SubjectResolver resolver_b(*store_b_, master_);
+  StartNodes();
   std::string lookup = ring_.Lookup("carol");
   int64_t seq_before = store_b_->SubjectKeySeq().value();
-  KeyPtr old = Resolve(resolver_a, *node_a.Current(), "carol");
-  ASSERT_TRUE(node_b.RefreshNow().ok());
-  ASSERT_NE(node_b.Current()->subject_keys->Find(lookup), nullptr);
+  KeyPtr old = Resolve(*resolver_a_, *node_a_->Current(), "carol");
+  ASSERT_TRUE(node_b_->RefreshNow().ok());
+  ASSERT_NE(node_b_->Current()->subject_keys->Find(lookup), nullptr);
 
   // What a slow reader on B got before the erasure: the follow batch and the row itself.
   auto late_batch = store_b_->ListSubjectKeyEventsAfter(seq_before, 10).value();
@@ -164,62 +163,56 @@ TEST_F(SubjectKeyFollowTest, ErasureDropsTheKeyOnBothNodesAndALateReadCannotResu
   ASSERT_TRUE(late_row.has_value());
 
   ASSERT_TRUE(subjects::EraseSubject(*store_a_, ring_, "carol").ok());  // the CLI's path
-  ASSERT_TRUE(node_a.RefreshNow().ok());
-  ASSERT_TRUE(node_b.RefreshNow().ok());
-  EXPECT_EQ(node_a.Current()->subject_keys->Find(lookup), nullptr);
-  EXPECT_EQ(node_b.Current()->subject_keys->Find(lookup), nullptr);
+  ASSERT_TRUE(node_a_->RefreshNow().ok());
+  ASSERT_TRUE(node_b_->RefreshNow().ok());
+  EXPECT_EQ(node_a_->Current()->subject_keys->Find(lookup), nullptr);
+  EXPECT_EQ(node_b_->Current()->subject_keys->Find(lookup), nullptr);
 
   // The late reads land now: neither puts the erased key back.
-  node_b.subject_keys()->Apply(late_batch);
-  EXPECT_EQ(node_b.Current()->subject_keys->Find(lookup), nullptr);
-  auto adopted = node_b.subject_keys()->Adopt(*late_row);
+  node_b_->subject_keys()->Apply(late_batch);
+  EXPECT_EQ(node_b_->Current()->subject_keys->Find(lookup), nullptr);
+  auto adopted = node_b_->subject_keys()->Adopt(*late_row);
   ASSERT_TRUE(adopted.ok());
-  EXPECT_EQ(node_b.Current()->subject_keys->Find(lookup), nullptr);
-  ASSERT_TRUE(node_b.RefreshNow().ok());
-  EXPECT_EQ(node_b.Current()->subject_keys->Find(lookup), nullptr);
+  EXPECT_EQ(node_b_->Current()->subject_keys->Find(lookup), nullptr);
+  ASSERT_TRUE(node_b_->RefreshNow().ok());
+  EXPECT_EQ(node_b_->Current()->subject_keys->Find(lookup), nullptr);
 
   // The subject's next request makes a new, unlinkable key.
-  KeyPtr fresh = Resolve(resolver_b, *node_b.Current(), "carol");
+  KeyPtr fresh = Resolve(*resolver_b_, *node_b_->Current(), "carol");
   ASSERT_NE(fresh, nullptr);
   EXPECT_NE(fresh->pseudonym(), old->pseudonym());
-  ASSERT_TRUE(node_a.RefreshNow().ok());
-  ASSERT_NE(node_a.Current()->subject_keys->Find(lookup), nullptr);
-  EXPECT_EQ(node_a.Current()->subject_keys->Find(lookup)->pseudonym(), fresh->pseudonym());
+  ASSERT_TRUE(node_a_->RefreshNow().ok());
+  ASSERT_NE(node_a_->Current()->subject_keys->Find(lookup), nullptr);
+  EXPECT_EQ(node_a_->Current()->subject_keys->Find(lookup)->pseudonym(), fresh->pseudonym());
 }
 
 TEST_F(SubjectKeyFollowTest, AKeyAdoptedBeforeTheErasureIsDroppedByTheNextPoll) {
-  SnapshotSource node_b(*store_b_, master_, kManual);
-  ASSERT_TRUE(node_b.Start().ok());
-  SubjectResolver resolver_b(*store_b_, master_);
+  StartNodes();
   std::string lookup = ring_.Lookup("dan");
   // B's miss reads the row and caches it (its seq is past B's cursor) ...
-  ASSERT_NE(Resolve(resolver_b, *node_b.Current(), "dan"), nullptr);
-  ASSERT_NE(node_b.Current()->subject_keys->Find(lookup), nullptr);
+  ASSERT_NE(Resolve(*resolver_b_, *node_b_->Current(), "dan"), nullptr);
+  ASSERT_NE(node_b_->Current()->subject_keys->Find(lookup), nullptr);
   // ... then the erasure happens elsewhere: B's next poll applies its tombstone.
   ASSERT_TRUE(store_a_->EraseSubject(lookup).ok());
-  ASSERT_TRUE(node_b.RefreshNow().ok());
-  EXPECT_EQ(node_b.Current()->subject_keys->Find(lookup), nullptr);
+  ASSERT_TRUE(node_b_->RefreshNow().ok());
+  EXPECT_EQ(node_b_->Current()->subject_keys->Find(lookup), nullptr);
 }
 
 TEST_F(SubjectKeyFollowTest, EraseAndRecreateWithinOnePollLeavesOnlyTheNewKey) {
-  SnapshotSource node_a(*store_a_, master_, kManual);
-  SnapshotSource node_b(*store_b_, master_, kManual);
-  ASSERT_TRUE(node_a.Start().ok());
-  ASSERT_TRUE(node_b.Start().ok());
-  SubjectResolver resolver_a(*store_a_, master_);
+  StartNodes();
   std::string lookup = ring_.Lookup("erin");
-  KeyPtr old = Resolve(resolver_a, *node_a.Current(), "erin");
-  ASSERT_TRUE(node_b.RefreshNow().ok());
-  ASSERT_EQ(node_b.Current()->subject_keys->Find(lookup)->pseudonym(), old->pseudonym());
+  KeyPtr old = Resolve(*resolver_a_, *node_a_->Current(), "erin");
+  ASSERT_TRUE(node_b_->RefreshNow().ok());
+  ASSERT_EQ(node_b_->Current()->subject_keys->Find(lookup)->pseudonym(), old->pseudonym());
   // Between two of B's polls: erased, then seen again on A (a new key).
   ASSERT_TRUE(store_a_->EraseSubject(lookup).ok());
-  ASSERT_TRUE(node_a.RefreshNow().ok());
-  KeyPtr fresh = Resolve(resolver_a, *node_a.Current(), "erin");
+  ASSERT_TRUE(node_a_->RefreshNow().ok());
+  KeyPtr fresh = Resolve(*resolver_a_, *node_a_->Current(), "erin");
   ASSERT_NE(fresh->pseudonym(), old->pseudonym());
-  ASSERT_TRUE(node_b.RefreshNow().ok());
-  ASSERT_NE(node_b.Current()->subject_keys->Find(lookup), nullptr);
-  EXPECT_EQ(node_b.Current()->subject_keys->Find(lookup)->pseudonym(), fresh->pseudonym());
-  EXPECT_EQ(node_b.subject_keys()->size(), 1u);
+  ASSERT_TRUE(node_b_->RefreshNow().ok());
+  ASSERT_NE(node_b_->Current()->subject_keys->Find(lookup), nullptr);
+  EXPECT_EQ(node_b_->Current()->subject_keys->Find(lookup)->pseudonym(), fresh->pseudonym());
+  EXPECT_EQ(node_b_->subject_keys()->size(), 1u);
 }
 
 TEST_F(SubjectKeyFollowTest, ReloadDoesNotUnsealExistingKeysAgain) {
