@@ -34,7 +34,10 @@ asio::awaitable<absl::StatusOr<KeyPtr>> SubjectResolver::GetOrCreate(
   };
   auto waiter = std::make_shared<Waiter>(executor);
   waiter->timer.expires_at(asio::steady_timer::time_point::max());
-  asio::post(pool_, [this, waiter, executor, lookup, cache = std::move(cache)] {
+  // The pool's task hands its reference to the waiter on to the completion it posts and
+  // keeps none: the timer must be destroyed on (or with) its own io_context, never by the
+  // pool thread after that context is gone.
+  asio::post(pool_, [this, waiter, executor, lookup, cache = std::move(cache)]() mutable {
     // Always asks the store (one indexed read; an insert only for a new subject): the
     // store, not a cache the request saw earlier, says whether the subject was erased.
     absl::StatusOr<KeyPtr> result = absl::UnknownError("not run");
@@ -48,7 +51,7 @@ asio::awaitable<absl::StatusOr<KeyPtr>> SubjectResolver::GetOrCreate(
       result = ring_.Open(*row);
     }
     pending_.fetch_sub(1);
-    asio::post(executor, [waiter, result = std::move(result)]() mutable {
+    asio::post(executor, [waiter = std::move(waiter), result = std::move(result)]() mutable {
       waiter->result = std::move(result);
       waiter->timer.cancel();
     });
