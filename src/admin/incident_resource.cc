@@ -1,28 +1,17 @@
 #include "admin/incident_resource.h"
 
-#include <ctime>
-
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include "admin/replies.h"
 #include "base/api_error.h"
+#include "service/incident.h"
 
 namespace bulwark {
 namespace {
 
 using admin::Error;
 using admin::Json;
-
-bool IsPlainName(const std::string& s) {
-  if (s.empty() || s.size() > 128) return false;
-  for (char c : s) {
-    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_' && c != '.') {
-      return false;
-    }
-  }
-  return true;
-}
 
 // Exactly one of "key", "tenant", "all": true; "reason" optional (<= 500 bytes).
 bool ParseSelector(const std::string& body, SuspensionRecord* row) {
@@ -31,7 +20,7 @@ bool ParseSelector(const std::string& body, SuspensionRecord* row) {
   int n = 0;
   for (const auto& [name, value] : j.items()) {
     if (name == "key" || name == "tenant") {
-      if (!value.is_string() || !IsPlainName(value.get<std::string>())) return false;
+      if (!value.is_string() || !service::IsIncidentName(value.get<std::string>())) return false;
       row->scope = name;
       row->target = value.get<std::string>();
       ++n;
@@ -82,24 +71,14 @@ http::Response IncidentResource(const http::Request& request,
   bool freeze = segments[3] == "freeze";
   SuspensionRecord row;
   if (!ParseSelector(request.body, &row)) return Error(ApiError::kInvalidRequest, request_id);
-  std::string target = row.scope == "all" ? "all" : fmt::format("{}:{}", row.scope, row.target);
-  if (freeze) {
-    if (row.scope == "key") {
-      auto key = store.GetKey(row.target);
-      if (!key.ok()) return Error(ApiError::kInternal, request_id);
-      if (!key->has_value()) return Error(ApiError::kObjectNotFound, request_id);
-    }
-    row.actor = fmt::format("admin:{}", token_id);
-    row.created_at = std::time(nullptr);
-    if (!store.PutSuspension(row).ok()) return Error(ApiError::kInternal, request_id);
-  } else {
-    absl::Status st = store.DeleteSuspension(row.scope, row.target);
-    if (st.code() == absl::StatusCode::kNotFound) {
-      return Error(ApiError::kObjectNotFound, request_id);
-    }
-    if (!st.ok()) return Error(ApiError::kInternal, request_id);
-  }
-  changed(freeze ? "incident.freeze" : "incident.thaw", target);
+  row.actor = fmt::format("admin:{}", token_id);
+  // NotFound: no such key (freeze) or not frozen (thaw).
+  absl::Status st =
+      freeze ? service::Freeze(store, row) : service::Thaw(store, row.scope, row.target);
+  if (st.code() == absl::StatusCode::kNotFound) return Error(ApiError::kObjectNotFound, request_id);
+  if (!st.ok()) return Error(ApiError::kInternal, request_id);
+  changed(freeze ? "incident.freeze" : "incident.thaw",
+          service::IncidentTarget(row.scope, row.target));
   return Json(
       200, {{"scope", row.scope}, {"target", row.target}, {"status", freeze ? "frozen" : "thawed"}},
       request_id);

@@ -9,9 +9,10 @@ namespace bulwark::alerts {
 namespace {
 
 TEST(SignatureTest, KnownAnswer) {
-  // Computed independently with Python:
-  //   python3 -c 'import
-  //   hmac,hashlib;print(hmac.new(b"key",b"1700000000.{}",hashlib.sha256).hexdigest())'
+  // Computed independently with Python (one command):
+  // clang-format off
+  //   python3 -c 'import hmac,hashlib;print(hmac.new(b"key",b"1700000000.{}",hashlib.sha256).hexdigest())'
+  // clang-format on
   EXPECT_EQ(SignatureHeaderValue(Secret(std::string("key")), 1700000000, "{}"),
             "t=1700000000,v1=9d713ed406bb7076d4123f0dc2c39d2df5c654ed4b0cd56b52c8b4c940bd63ae");
 }

@@ -7,11 +7,6 @@
 #include <map>
 #include <span>
 
-#include <boost/asio/post.hpp>
-#include <boost/asio/redirect_error.hpp>
-#include <boost/asio/steady_timer.hpp>
-#include <boost/asio/this_coro.hpp>
-#include <boost/asio/use_awaitable.hpp>
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
@@ -19,6 +14,7 @@
 #include "auth/scopes.h"
 #include "base/api_error.h"
 #include "base/cidr.h"
+#include "base/key_format.h"
 #include "base/random.h"
 #include "crypto/keys.h"
 #include "http/request_head.h"
@@ -105,24 +101,29 @@ http::Response ContractError(ApiError e, const std::string& request_id) {
   return r;
 }
 
-// A client id worth writing to the audit log: a plausible key id, else "".
-std::string PrintableId(std::string_view id) {
-  if (id.empty() || id.size() > 64) return "";
+}  // namespace
+
+std::string TokenEndpoint::PrintableId(std::string_view id) {
+  // Only the shape of an issued key id (base/key_format.h): a client secret pasted into
+  // client_id, with or without its prefix, is never written.
+  if (id.size() <= kKeyIdPrefix.size() || id.size() > 64 || !id.starts_with(kKeyIdPrefix)) {
+    return "";
+  }
   for (char c : id) {
     if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_' && c != '-') return "";
   }
   return std::string(id);
 }
 
-}  // namespace
-
 TokenEndpoint::TokenEndpoint(const Config& config, audit::AuditLog& audit, Secret key_hash_key,
-                             RateLimiter& limiter, AccessLog& access_log)
+                             RateLimiter& limiter, AccessLog& access_log,
+                             anomaly::Detector* anomaly)
     : config_(config),
       audit_(audit),
       key_hash_key_(std::move(key_hash_key)),
       limiter_(limiter),
-      access_log_(access_log) {
+      access_log_(access_log),
+      anomaly_(anomaly) {
   auto rate = ParseRate(config.token_failure_rate);
   // Validation refuses a bad rate; should one slip through, be strict rather than open.
   failure_rate_ = rate.ok() ? *rate : Rate{1, std::chrono::seconds(60)};
@@ -158,7 +159,15 @@ asio::awaitable<http::Response> TokenEndpoint::Token(const http::Request& reques
   } else {
     response = co_await Issue(request, request_id, ring, lookup, record);
     if (record.reason == "invalid_client") {
+      // A failed client authentication (a guess): charged to the address's budget, and
+      // heard by the same auth_failures rule that watches wrong keys on the data plane.
       limiter_.Check(std::span<const LimitSpec>(&failures, 1), std::chrono::steady_clock::now());
+      if (anomaly_ != nullptr) {
+        anomaly::Event event;
+        event.client_ip = client_ip;
+        event.auth_failure = true;
+        anomaly_->Observe(event);
+      }
     }
   }
 
@@ -192,9 +201,10 @@ asio::awaitable<http::Response> TokenEndpoint::Issue(const http::Request& reques
   record.action = "oauth2.token";
   record.request_id = request_id;
   record.decision = "refused";
-  auto refuse = [&](int status, std::string_view error) {
+  // `reason` (audit and access log) is the answer's error unless said otherwise.
+  auto refuse = [&](int status, std::string_view error, std::string_view reason = {}) {
     record.status = status;
-    record.reason = std::string(error);
+    record.reason = std::string(reason.empty() ? error : reason);
     audit_.Append(record, [](absl::Status st) {
       if (!st.ok()) spdlog::warn("audit write failed: {}", st.ToString());
     });
@@ -268,7 +278,8 @@ asio::awaitable<http::Response> TokenEndpoint::Issue(const http::Request& reques
     co_return invalid_client();
   }
   std::string hash = KeyedHash(key_hash_key_, client_secret);
-  std::optional<KeyRecord> key = lookup(hash);
+  std::optional<ClientKey> found = lookup(hash);
+  const KeyRecord* key = found ? &found->record : nullptr;
   // The id is public: comparing it in constant time is not needed, the secret's hash
   // lookup already was the secret check.
   if (!key || key->id != client_id || key->revoked_at != 0) co_return invalid_client();
@@ -282,6 +293,14 @@ asio::awaitable<http::Response> TokenEndpoint::Issue(const http::Request& reques
   if (key->expires_at != 0 && key->expires_at <= now) co_return invalid_client();
   record.key_id = key->id;
   record.tenant = key->tenant;
+  if (found->frozen) {
+    // Answered like any client that may not have tokens, but recorded as what it is and
+    // not counted as a failed guess (a suspended client retrying must not be slowed
+    // down as a brute-forcer, nor raise an auth_failures alert).
+    http::Response r = refuse(401, "invalid_client", "key_suspended");
+    if (basic) r.headers.push_back({"WWW-Authenticate", "Basic realm=\"bulwark\""});
+    co_return r;
+  }
 
   std::vector<std::string> scopes = key->scopes;
   if (auto requested = form->find("scope"); requested != form->end()) {

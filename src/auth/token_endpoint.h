@@ -36,6 +36,7 @@
 
 #include <boost/asio/awaitable.hpp>
 
+#include "anomaly/detector.h"
 #include "audit/audit.h"
 #include "auth/signing_keys.h"
 #include "base/secret.h"
@@ -53,12 +54,20 @@ inline constexpr std::string_view kTokenAudience = "bulwark";
 
 class TokenEndpoint {
  public:
+  // A key found by its secret. `frozen`: the key is suspended or its tenant frozen (issue
+  // 7), so it gets no tokens; its secret was right, so that is no failed guess.
+  struct ClientKey {
+    KeyRecord record;
+    bool frozen = false;
+  };
   // Finds the key whose secret has this keyed hash (current or previous secret).
-  using KeyLookup = std::function<std::optional<KeyRecord>(const std::string& secret_hash)>;
+  using KeyLookup = std::function<std::optional<ClientKey>(const std::string& secret_hash)>;
 
   // REQUIRES: config.token_failure_rate is a valid rate (config validation checks it).
+  // `anomaly` (may be null) hears of every failed client authentication, as the data
+  // plane's auth_failures rule does of wrong keys.
   TokenEndpoint(const Config& config, audit::AuditLog& audit, Secret key_hash_key,
-                RateLimiter& limiter, AccessLog& access_log);
+                RateLimiter& limiter, AccessLog& access_log, anomaly::Detector* anomaly);
 
   // `client_ip` is the client's address as the gateway determined it (trusted proxies
   // applied); failed attempts are counted against it.
@@ -73,6 +82,11 @@ class TokenEndpoint {
   // its /64 (one host usually holds a whole /64).
   static std::string FailureLimitKey(std::string_view client_ip);
 
+  // The claimed client id as the audit record and the access log may carry it: the id
+  // when it has the shape of an issued key id ("key_..."), else "" (it may be a secret
+  // sent in the wrong field).
+  static std::string PrintableId(std::string_view id);
+
  private:
   // The token request proper; fills `record` (key id, tenant, RFC 6749 error as reason).
   boost::asio::awaitable<http::Response> Issue(const http::Request& request,
@@ -85,6 +99,7 @@ class TokenEndpoint {
   Secret key_hash_key_;
   RateLimiter& limiter_;
   AccessLog& access_log_;
+  anomaly::Detector* anomaly_;
   Rate failure_rate_;
 };
 

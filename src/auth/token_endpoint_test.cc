@@ -31,5 +31,20 @@ TEST(TokenEndpoint, FailuresCountPerIpv4AddressAndPerIpv6Slash64) {
   EXPECT_EQ(T::FailureLimitKey("2001:db8:1:2::1").rfind("oauth2_fail:", 0), 0u);
 }
 
+// The claimed client id reaches the audit record and the access log; a secret sent as the
+// client id (fields swapped) must not.
+TEST(TokenEndpoint, OnlyKeyIdShapedClientIdsAreLogged) {
+  using T = TokenEndpoint;
+  EXPECT_EQ(T::PrintableId("key_0123456789abcdef"), "key_0123456789abcdef");
+  EXPECT_EQ(T::PrintableId("key_nosuch"), "key_nosuch");
+  const std::string secret = "bwk_4fQz9LmN2pRt7VxY1aBcDeFgHiJkLmNo";
+  EXPECT_EQ(T::PrintableId(secret), "");
+  EXPECT_EQ(T::PrintableId(secret.substr(4)), "");  // without its prefix
+  EXPECT_EQ(T::PrintableId("key_"), "");
+  EXPECT_EQ(T::PrintableId(""), "");
+  EXPECT_EQ(T::PrintableId("key_a b"), "");
+  EXPECT_EQ(T::PrintableId("key_" + std::string(61, 'a')), "");  // over 64 bytes
+}
+
 }  // namespace
 }  // namespace bulwark::auth

@@ -72,13 +72,11 @@ std::string FormatCredits(int64_t hundredths) {
 std::string QuotaRule::ToString() const {
   std::string number = fmt::format("{}", amount);
   if (unit == "credits") {
-    // The shortest form that parses back: "1", "0.5", "2.25".
-    number = fmt::format("{}", amount / 100);
-    if (amount % 100 != 0) {
-      std::string cents = fmt::format("{:02}", amount % 100);
-      if (cents.back() == '0') cents.pop_back();
-      number += "." + cents;
-    }
+    // The shortest form that parses back: "1", "0.5", "2.25" (FormatCredits less its
+    // trailing zeros; the '.' stops them reaching the integer part).
+    number = FormatCredits(static_cast<int64_t>(amount));
+    while (number.back() == '0') number.pop_back();
+    if (number.back() == '.') number.pop_back();
   }
   std::string body = fmt::format("{}/{}", number, period == QuotaPeriod::kDay ? "d" : "mo");
   return unit == "requests" ? body : fmt::format("{}:{}", unit, body);

@@ -68,7 +68,9 @@ TEST(QuotaRule, CreditsTakeTwoDecimalsAndAreKeptInHundredths) {
                {"credits:0.5/mo", 50, "credits:0.5/mo"},
                {"credits:2.25/d", 225, "credits:2.25/d"},
                {"credits:0.05/d", 5, "credits:0.05/d"},
-               {"credits:3.10/d", 310, "credits:3.1/d"}};
+               {"credits:3.10/d", 310, "credits:3.1/d"},
+               {"credits:10/d", 1000, "credits:10/d"},
+               {"credits:100.50/mo", 10050, "credits:100.5/mo"}};
   for (const Case& c : cases) {
     auto q = ParseQuotaRule(c.text);
     ASSERT_TRUE(q.ok()) << c.text;
@@ -79,9 +81,10 @@ TEST(QuotaRule, CreditsTakeTwoDecimalsAndAreKeptInHundredths) {
     ASSERT_TRUE(again.ok());
     EXPECT_EQ(again->amount, q->amount);
   }
-  for (const char* bad :
-       {"credits:0/d", "credits:0.00/d", "credits:1.234/d", "credits:1./d", "credits:.5/d",
-        "credits:1.-5/d", "credits:-1/d", "credits:1,5/d", "credits:1.5.5/d"}) {
+  for (const char* bad : {"credits:0/d", "credits:0.00/d", "credits:1.234/d", "credits:1./d",
+                          "credits:.5/d", "credits:1.-5/d", "credits:-1/d", "credits:1,5/d",
+                          "credits:1.5.5/d", "credits:1.+5/d", "credits:1000000000001/d",
+                          "credits:184467440737095517/d", "credits:18446744073709551616.5/d"}) {
     EXPECT_FALSE(ParseQuotaRule(bad).ok()) << bad;
   }
 }

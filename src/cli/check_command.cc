@@ -11,6 +11,7 @@
 #include "cli/common.h"
 #include "http/server.h"
 #include "pipeline/privacy/route_policy.h"
+#include "pipeline/runtime/runtime_config.h"
 #include "service/keys.h"
 #include "upstream/client.h"
 #include <sys/stat.h>
@@ -82,11 +83,9 @@ int RunCheck(const GlobalOptions& global) {
     add("medium", "admin.metrics_public", "/metrics is public on a non-loopback listener");
   }
   for (const ProviderConfig& p : c.providers) {
-    auto endpoint = upstream::ParseBaseUrl(p.base_url);
+    auto endpoint = ProviderEndpoint(p);
     if (!endpoint.ok()) {
-      add("high", "provider.base_url",
-          fmt::format("providers.{}.base_url: {}", p.name,
-                      std::string(endpoint.status().message())));
+      add("high", "provider.base_url", std::string(endpoint.status().message()));
     } else if (!endpoint->tls && !IsLoopback(endpoint->host)) {
       add("high", "provider.plaintext",
           fmt::format("providers.{}.base_url is not https: the vendor key would cross the "

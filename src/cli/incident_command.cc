@@ -20,6 +20,7 @@
 #include "audit/audit.h"
 #include "base/units.h"
 #include "cli/common.h"
+#include "service/incident.h"
 #include "service/keys.h"
 #include <pwd.h>
 #include <unistd.h>
@@ -39,26 +40,18 @@ std::string Operator() {
   return fmt::format("cli:{}", user != nullptr ? user : std::to_string(geteuid()));
 }
 
-bool IsPlainName(const std::string& s) {
-  if (s.empty() || s.size() > 128) return false;
-  for (char c : s) {
-    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_' && c != '.') {
-      return false;
-    }
-  }
-  return true;
-}
-
 // Validates the selector: exactly one of --key, --tenant, --all.
 absl::Status Resolve(const Selector& sel, std::string* scope, std::string* target) {
   int n = (sel.key ? 1 : 0) + (sel.tenant ? 1 : 0) + (sel.all ? 1 : 0);
   if (n != 1) return absl::InvalidArgumentError("name exactly one of --key ID, --tenant T, --all");
   if (sel.key) {
-    if (!IsPlainName(*sel.key)) return absl::InvalidArgumentError("--key: not a key id");
+    if (!service::IsIncidentName(*sel.key)) {
+      return absl::InvalidArgumentError("--key: not a key id");
+    }
     *scope = "key";
     *target = *sel.key;
   } else if (sel.tenant) {
-    if (!IsPlainName(*sel.tenant)) {
+    if (!service::IsIncidentName(*sel.tenant)) {
       return absl::InvalidArgumentError("--tenant: 1-128 letters, digits, '-', '_' or '.'");
     }
     *scope = "tenant";
@@ -68,10 +61,6 @@ absl::Status Resolve(const Selector& sel, std::string* scope, std::string* targe
     *target = "*";
   }
   return absl::OkStatus();
-}
-
-std::string AuditTarget(const std::string& scope, const std::string& target) {
-  return scope == "all" ? "all" : fmt::format("{}:{}", scope, target);
 }
 
 absl::Status AuditIncident(const Environment& env, const std::string& action,
@@ -86,7 +75,7 @@ absl::Status AuditIncident(const Environment& env, const std::string& action,
   record.kind = "incident";
   record.actor = actor;
   record.action = action;
-  record.target = AuditTarget(scope, target);
+  record.target = service::IncidentTarget(scope, target);
   if (scope == "key") record.key_id = target;
   if (scope == "tenant") record.tenant = target;
   record.decision = "applied";
@@ -101,26 +90,14 @@ int RunFreeze(const GlobalOptions& global, const Selector& sel, bool freeze) {
   if (reason.size() > 500) return Fail(kExitUsage, "--reason is longer than 500 characters");
   return WithEnvironment(global, [&](Environment& env) {
     std::string actor = Operator();
-    if (freeze) {
-      if (scope == "key") {
-        auto key = env.store->GetKey(target);
-        if (!key.ok()) return Fail(key.status());
-        if (!key->has_value()) return Fail(kExitUsage, fmt::format("no key '{}'", target));
-      }
-      SuspensionRecord row;
-      row.scope = scope;
-      row.target = target;
-      row.reason = reason;
-      row.actor = actor;
-      row.created_at = service::Now();
-      if (auto st = env.store->PutSuspension(row); !st.ok()) return Fail(st);
-    } else {
-      auto st = env.store->DeleteSuspension(scope, target);
-      if (st.code() == absl::StatusCode::kNotFound) {
-        return Fail(kExitUsage, fmt::format("{} is not frozen", AuditTarget(scope, target)));
-      }
-      if (!st.ok()) return Fail(st);
-    }
+    SuspensionRecord row;
+    row.scope = scope;
+    row.target = target;
+    row.reason = reason;
+    row.actor = actor;
+    absl::Status applied = freeze ? service::Freeze(*env.store, std::move(row))
+                                  : service::Thaw(*env.store, scope, target);
+    if (!applied.ok()) return Fail(applied);  // NotFound (no such key, not frozen): a usage error
     nlohmann::json out = {{"scope", scope},
                           {"target", target},
                           {"status", freeze ? "frozen" : "thawed"},

@@ -1,10 +1,5 @@
 #include "pipeline/gateway.h"
 
-#include <boost/asio/post.hpp>
-#include <boost/asio/redirect_error.hpp>
-#include <boost/asio/steady_timer.hpp>
-#include <boost/asio/this_coro.hpp>
-#include <boost/asio/use_awaitable.hpp>
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
@@ -41,7 +36,7 @@ absl::StatusOr<std::unique_ptr<Gateway>> Gateway::Create(GatewayDeps deps) {
   g->jwt_ = std::move(*jwt);
   g->token_endpoint_ = std::make_unique<auth::TokenEndpoint>(
       *g->deps_.config, *g->deps_.audit, g->deps_.key_hash_key, *g->deps_.limiter,
-      *g->deps_.access_log);
+      *g->deps_.access_log, g->deps_.anomaly);
   g->stages_.push_back(std::make_unique<AuthnStage>(g->deps_.key_hash_key, g->jwt_.get()));
   g->stages_.push_back(std::make_unique<FreezeStage>());  // suspended key / frozen (issue 7)
   g->stages_.push_back(std::make_unique<RouteStage>());
@@ -265,28 +260,20 @@ asio::awaitable<http::Response> Gateway::Handle(http::Request& request) {
     std::string token_client_ip = ClientAddress(request, runtime_.Current()->trusted_proxies);
     auto token_started = std::chrono::steady_clock::now();
     auth::TokenEndpoint::KeyLookup lookup =
-        [snap](const std::string& hash) -> std::optional<KeyRecord> {
+        [snap](const std::string& hash) -> std::optional<auth::TokenEndpoint::ClientKey> {
       auto it = snap->keys_by_hash.find(hash);
       if (it == snap->keys_by_hash.end()) return std::nullopt;
       // No new tokens for a suspended key or a frozen tenant (issue 7): the freeze stage's
       // own predicate.
       const KeyRecord& record = it->second->record;
-      if (CheckFrozen(*snap, &record) != FreezeDecision::kNone) return std::nullopt;
-      return record;
+      return auth::TokenEndpoint::ClientKey{record,
+                                            CheckFrozen(*snap, &record) != FreezeDecision::kNone};
     };
     http::Response token_response =
         co_await token_endpoint_->Token(request, token_request_id, token_client_ip, ring, lookup);
     deps_.metrics->RecordRequest(
         "oauth2", "token", token_response.status,
         std::chrono::duration<double>(std::chrono::steady_clock::now() - token_started).count());
-    if (token_response.status == 401 && deps_.anomaly != nullptr) {
-      // A wrong client secret is an authentication failure like a wrong key on the data
-      // plane: the same auth_failures rule watches both (brute force of client secrets).
-      anomaly::Event e;
-      e.client_ip = token_client_ip;
-      e.auth_failure = true;
-      deps_.anomaly->Observe(e);
-    }
     co_return token_response;
   }
   if (path == auth::kJwksPath) {

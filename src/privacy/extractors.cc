@@ -299,12 +299,13 @@ bool PhoneValidUncached(const NumericToken& t, const std::string& raw, ScanState
 bool PhoneValid(const NumericToken& t, ScanState& state) {
   // The verdict depends on the bytes (with '+' and grouping) and on the scanner's regions,
   // which are fixed per scanner, as is the cache.
-  const std::string raw(state.text.substr(t.start, t.end - t.start));
-  if (const std::optional<bool> known = state.phone_verdicts.Find(raw)) {
+  const std::string_view written = state.text.substr(t.start, t.end - t.start);
+  const PhoneVerdicts::Key key = state.phone_verdicts.KeyOf(written);
+  if (const std::optional<bool> known = state.phone_verdicts.Find(key)) {
     return *known;
   }
-  const bool valid = PhoneValidUncached(t, raw, state);
-  state.phone_verdicts.Remember(raw, valid);
+  const bool valid = PhoneValidUncached(t, std::string(written), state);
+  state.phone_verdicts.Remember(key, valid);
   return valid;
 }
 
@@ -877,7 +878,6 @@ void ScanState::EnsureContext(size_t chunk) {
   // [lo - kMaxContextWord, hi + 1) holds them whole, with the byte after each for \b.
   // Where a window edge cuts a word, a false \b can only make a match that starts at the
   // first byte or ends at the last, and those end outside [lo, hi) and are dropped.
-  constexpr size_t kMaxContextWord = 40;
   const size_t lo = chunk * kChunk;
   const size_t hi = lo + kChunk;  // ends at text.size() belong to the last chunk
   const size_t begin = lo > kMaxContextWord ? lo - kMaxContextWord : 0;

@@ -15,11 +15,14 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "privacy/text_util.h"
+
 namespace bulwark::privacy {
 namespace {
 
 constexpr int kMaxDepth = 128;
 
+using internal::IsSpace;
 using Json = nlohmann::ordered_json;
 using Path = std::vector<std::string>;
 
@@ -79,8 +82,6 @@ bool PlainIdentifier(std::string_view key) {
            c == '-';
   });
 }
-
-bool IsSpace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
 
 // Walks a body that nlohmann has already accepted as JSON: no syntax checks here.
 class Walker {
@@ -146,11 +147,12 @@ class Walker {
     body->push_back('[');
     ++pos_;
     bool first = true;
+    const std::string element = where + "[]";
     for (SkipSpace(); pos_ < text_.size() && text_[pos_] != ']'; SkipSpace()) {
       if (text_[pos_] == ',') ++pos_;
       if (!first) body->push_back(',');
       first = false;
-      Walk(next, where + "[]", body);
+      Walk(next, element, body);
     }
     ++pos_;
     body->push_back(']');

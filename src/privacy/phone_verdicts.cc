@@ -24,8 +24,8 @@ uint64_t PhoneVerdicts::Digest(std::string_view number) const {
   return digest;
 }
 
-std::optional<bool> PhoneVerdicts::Find(std::string_view number) const {
-  const uint64_t digest = Digest(number);
+std::optional<bool> PhoneVerdicts::Find(Key key) const {
+  const uint64_t digest = key.digest_;
   const Shard& shard = shards_[digest % kShards];
   absl::MutexLock lock(&shard.mutex);
   const auto it = shard.verdicts.find(digest);
@@ -35,8 +35,8 @@ std::optional<bool> PhoneVerdicts::Find(std::string_view number) const {
   return it->second;
 }
 
-void PhoneVerdicts::Remember(std::string_view number, bool valid) {
-  const uint64_t digest = Digest(number);
+void PhoneVerdicts::Remember(Key key, bool valid) {
+  const uint64_t digest = key.digest_;
   Shard& shard = shards_[digest % kShards];
   absl::MutexLock lock(&shard.mutex);
   if (shard.verdicts.size() >= kPerShard) {

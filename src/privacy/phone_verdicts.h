@@ -22,9 +22,18 @@ class PhoneVerdicts {
   PhoneVerdicts(const PhoneVerdicts&) = delete;
   PhoneVerdicts& operator=(const PhoneVerdicts&) = delete;
 
-  // The remembered verdict for `number` (the candidate's bytes as written), if any.
-  std::optional<bool> Find(std::string_view number) const;
-  void Remember(std::string_view number, bool valid);
+  // A candidate's bytes as written, digested once for Find and Remember.
+  class Key {
+   private:
+    friend class PhoneVerdicts;
+    explicit Key(uint64_t digest) : digest_(digest) {}
+    uint64_t digest_;
+  };
+  Key KeyOf(std::string_view number) const { return Key(Digest(number)); }
+
+  // The remembered verdict for the number, if any.
+  std::optional<bool> Find(Key key) const;
+  void Remember(Key key, bool valid);
 
  private:
   static constexpr size_t kShards = 16;

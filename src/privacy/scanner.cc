@@ -10,7 +10,7 @@
 #include "privacy/scanner.h"
 
 #include <algorithm>
-#include <functional>
+#include <cstdlib>
 #include <limits>
 #include <map>
 #include <span>
@@ -78,13 +78,39 @@ namespace {
 
 using ContextEnds = std::array<std::vector<uint32_t>, internal::kNumKinds>;
 
+// A context pattern longer than kMaxContextWord would be cut at chunk edges and missed.
+absl::Status CheckContextWidth(const TriggerSpec& spec) {
+  hs_expr_info_t* info = nullptr;
+  hs_compile_error_t* error = nullptr;
+  if (hs_expression_info(spec.pattern.c_str(), spec.flags, &info, &error) != HS_SUCCESS) {
+    const std::string message =
+        fmt::format("privacy: pattern {} rejected: {}", spec.pattern, error->message);
+    hs_free_compile_error(error);
+    return absl::InternalError(message);
+  }
+  const unsigned max_width = info->max_width;
+  free(info);  // allocated by Hyperscan's default allocator (malloc)
+  if (max_width > internal::kMaxContextWord) {
+    return absl::InternalError(fmt::format(
+        "privacy: context pattern {} can match {} bytes, more than the {} a chunk scan sees",
+        spec.pattern, max_width, internal::kMaxContextWord));
+  }
+  return absl::OkStatus();
+}
+
 absl::Status Compile(Tier tier, hs_database_t** database) {
   const std::vector<TriggerSpec>& specs = internal::TriggerSpecs();
+  if (specs.size() > internal::kMaxTriggerSpecs) {
+    return absl::InternalError("privacy: more trigger patterns than kMaxTriggerSpecs");
+  }
   std::vector<const char*> patterns;
   std::vector<unsigned> flags;
   std::vector<unsigned> ids;
   for (size_t i = 0; i < specs.size(); ++i) {
     if (internal::TierOf(specs[i].kind) == tier) {
+      if (tier == Tier::kContext) {
+        RETURN_IF_ERROR(CheckContextWidth(specs[i]));
+      }
       patterns.push_back(specs[i].pattern.c_str());
       flags.push_back(specs[i].flags);
       ids.push_back(static_cast<unsigned>(i));
@@ -104,8 +130,8 @@ absl::Status Compile(Tier tier, hs_database_t** database) {
 
 struct TriggerCollector {
   std::vector<Trigger>* triggers;
-  std::vector<uint32_t> last_end;
-  uint32_t offset = 0;  // of the scanned window in the text
+  std::array<uint32_t, internal::kMaxTriggerSpecs> last_end{};  // per pattern id
+  uint32_t offset = 0;                                          // of the scanned window in the text
 };
 
 int OnTrigger(unsigned int id, unsigned long long /*from*/, unsigned long long to,
@@ -282,11 +308,14 @@ absl::StatusOr<std::vector<Finding>> Scanner::Scan(std::string_view text) const 
     return scratch.status();
   }
   // Returned to the pool on every path out of the scan.
-  const std::unique_ptr<hs_scratch_t, std::function<void(hs_scratch_t*)>> scratch_guard(
-      *scratch, [this](hs_scratch_t* s) { impl_->ReleaseScratch(s); });
+  struct ScratchLease {
+    const Impl& impl;
+    hs_scratch_t* scratch;
+    ~ScratchLease() { impl.ReleaseScratch(scratch); }
+  } lease{*impl_, *scratch};
 
   std::vector<Trigger> triggers;
-  TriggerCollector collector{&triggers, std::vector<uint32_t>(specs.size(), 0)};
+  TriggerCollector collector{&triggers};
   hs_error_t rc = hs_scan(impl_->database(Tier::kWholeText), text.data(),
                           static_cast<unsigned>(text.size()), 0, *scratch, OnTrigger, &collector);
   internal::DigitRuns digit_runs = internal::ScanDigitRuns(text);

@@ -52,8 +52,13 @@ struct TriggerSpec {
   int arg;         // kind-specific (index into the key format table for kKeyPrefix)
 };
 
-// The trigger patterns; index = Hyperscan pattern id.
+// The trigger patterns; index = Hyperscan pattern id. At most kMaxTriggerSpecs of them
+// (the scan keeps per-pattern state in a fixed array; Scanner::Create checks).
 const std::vector<TriggerSpec>& TriggerSpecs();
+inline constexpr size_t kMaxTriggerSpecs = 64;
+// The longest match a context pattern may have: context words are scanned per chunk with
+// this much of the text before it (Scanner::Create checks every context pattern).
+inline constexpr size_t kMaxContextWord = 40;
 
 // Which pass looks for a trigger kind. Hyperscan slows down sharply when cheap shapes
 // (digit classes, short context words) share a database with the literal anchors, so:

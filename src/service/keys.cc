@@ -6,11 +6,11 @@
 #include <fmt/format.h>
 
 #include "base/cidr.h"
+#include "base/key_format.h"
 #include "base/limit_rules.h"
 #include "base/random.h"
 #include "base/status_macros.h"
 #include "base/units.h"
-#include "pipeline/authn/authn_stage.h"
 #include "pipeline/scope/scope_stage.h"
 
 namespace bulwark::service {
@@ -58,7 +58,8 @@ absl::StatusOr<IssuedKey> CreateKey(Store& store, const MasterKey& master, const
     ASSIGN_OR_RETURN(std::chrono::seconds d, ParseDuration(spec.expires_in));
     k.expires_at = now + d.count();
   }
-  IssuedKey issued{"key_" + RandomHex(8), std::string(kClientKeyPrefix) + RandomBase62(32)};
+  IssuedKey issued{std::string(kKeyIdPrefix) + RandomHex(8),
+                   std::string(kClientKeyPrefix) + RandomBase62(32)};
   k.id = issued.id;
   k.name = spec.name;
   k.tenant = spec.tenant;

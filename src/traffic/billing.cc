@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <cmath>
 #include <initializer_list>
-#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -71,24 +70,18 @@ bool IsPhotoAvatar(const nlohmann::json& c) {
 
 int64_t AvatarVideoRateOf(const nlohmann::json& j) {
   if (j.is_discarded() || !j.is_object()) return kAvatarVideoRate;
-  std::vector<const nlohmann::json*> characters;
   if (auto inputs = j.find("video_inputs"); inputs != j.end() && inputs->is_array()) {
+    if (inputs->empty()) return kAvatarVideoRate;
     for (const auto& scene : *inputs) {
       if (!scene.is_object()) return kAvatarVideoRate;
-      auto c = scene.find("character");
-      if (c == scene.end()) return kAvatarVideoRate;  // a scene of unknown kind
-      characters.push_back(&*c);
+      auto c = scene.find("character");  // none: a scene of unknown kind
+      if (c == scene.end() || !IsPhotoAvatar(*c)) return kAvatarVideoRate;
     }
-  } else if (auto c = j.find("character"); c != j.end()) {
-    characters.push_back(&*c);
-  } else {
-    characters.push_back(&j);  // v3: the character's fields at the top level
+    return kPhotoAvatarVideoRate;
   }
-  if (characters.empty()) return kAvatarVideoRate;
-  for (const nlohmann::json* c : characters) {
-    if (!IsPhotoAvatar(*c)) return kAvatarVideoRate;
-  }
-  return kPhotoAvatarVideoRate;
+  auto c = j.find("character");
+  // v3: the character's fields at the top level.
+  return IsPhotoAvatar(c != j.end() ? *c : j) ? kPhotoAvatarVideoRate : kAvatarVideoRate;
 }
 
 struct PriceEntry {

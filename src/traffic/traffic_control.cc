@@ -6,7 +6,10 @@
 namespace bulwark::traffic {
 
 TrafficControl::TrafficControl(Store* store, Metrics* metrics)
-    : metrics_(metrics), usage_(std::make_unique<UsageLedger>(store)) {}
+    : metrics_(metrics), usage_(std::make_unique<UsageLedger>(store)) {
+  maps_.push_back(std::make_unique<const ProviderMap>());
+  providers_.store(maps_.back().get());
+}
 
 TrafficControl::~TrafficControl() = default;
 
@@ -18,8 +21,8 @@ absl::StatusOr<std::unique_ptr<TrafficControl>> TrafficControl::Create(const Con
   return t;
 }
 
-std::shared_ptr<ProviderTraffic> TrafficControl::NewProvider(const std::string& name) const {
-  auto pt = std::make_shared<ProviderTraffic>(name);
+std::unique_ptr<ProviderTraffic> TrafficControl::NewProvider(const std::string& name) const {
+  auto pt = std::make_unique<ProviderTraffic>(name);
   if (metrics_ != nullptr) {
     Metrics* metrics = metrics_;
     pt->breaker.OnTransition([metrics, name](CircuitBreaker::State s) {
@@ -32,9 +35,9 @@ std::shared_ptr<ProviderTraffic> TrafficControl::NewProvider(const std::string& 
 }
 
 ProviderTraffic* TrafficControl::Provider(std::string_view name) const {
-  std::shared_ptr<const ProviderMap> providers = providers_.load();
+  const ProviderMap* providers = providers_.load(std::memory_order_acquire);
   auto it = providers->find(name);
-  return it == providers->end() ? nullptr : it->second.get();
+  return it == providers->end() ? nullptr : it->second;
 }
 
 absl::Status TrafficControl::Reload(const Config& config) {
@@ -77,23 +80,27 @@ void TrafficControl::Apply(const Config& config, Plan plan) {
   std::map<std::string, std::vector<RateRule>>& rates = plan.rates;
   // Providers new in `config` get their state (published before any route can reach
   // them: the gateway swaps its routes after this returns).
-  std::shared_ptr<const ProviderMap> current = providers_.load();
-  std::shared_ptr<ProviderMap> grown;
+  const ProviderMap* current = providers_.load(std::memory_order_relaxed);  // only we write
+  std::unique_ptr<ProviderMap> grown;
   for (const ProviderConfig& p : config.providers) {
     if (current->count(p.name) != 0 || (grown && grown->count(p.name) != 0)) continue;
-    if (!grown) grown = std::make_shared<ProviderMap>(*current);
-    grown->emplace(p.name, NewProvider(p.name));
+    if (!grown) grown = std::make_unique<ProviderMap>(*current);
+    owned_.push_back(NewProvider(p.name));
+    grown->emplace(p.name, owned_.back().get());
   }
   const ProviderMap& all = grown ? *grown : *current;
   for (const ProviderConfig& p : config.providers) {
-    ProviderTraffic* pt = all.at(p.name).get();
+    ProviderTraffic* pt = all.at(p.name);
     pt->rates.store(std::make_shared<const std::vector<RateRule>>(std::move(rates[p.name])));
     pt->breaker.Reconfigure({p.breaker_failures, p.breaker_cooldown});
     pt->budget.Reconfigure(p.retry_budget, p.retry_budget_min);
     pt->gate->Reconfigure({p.max_concurrent, p.queue_size,
                            std::chrono::duration_cast<std::chrono::milliseconds>(p.queue_timeout)});
   }
-  if (grown) providers_.store(std::shared_ptr<const ProviderMap>(std::move(grown)));
+  if (grown) {
+    maps_.push_back(std::move(grown));
+    providers_.store(maps_.back().get(), std::memory_order_release);
+  }
   tenants_.store(std::move(plan.tenants));
 }
 

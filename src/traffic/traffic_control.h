@@ -72,12 +72,17 @@ class TrafficControl {
 
  private:
   TrafficControl(Store* store, Metrics* metrics);
-  using ProviderMap = std::map<std::string, std::shared_ptr<ProviderTraffic>, std::less<>>;
-  std::shared_ptr<ProviderTraffic> NewProvider(const std::string& name) const;
+  using ProviderMap = std::map<std::string, ProviderTraffic*, std::less<>>;
+  std::unique_ptr<ProviderTraffic> NewProvider(const std::string& name) const;
 
   Metrics* metrics_;
-  // Only grows: a reload publishes a copy with the new providers added.
-  std::atomic<std::shared_ptr<const ProviderMap>> providers_{std::make_shared<const ProviderMap>()};
+  // Provider() is on the request path: one acquire load of a plain pointer, no reference
+  // count. That is safe because nothing here is ever freed before this object: every
+  // provider's state and every map once published (a reload adding providers publishes
+  // a grown copy) are kept. Written only by Apply.
+  std::vector<std::unique_ptr<ProviderTraffic>> owned_;
+  std::vector<std::unique_ptr<const ProviderMap>> maps_;
+  std::atomic<const ProviderMap*> providers_;
   std::atomic<std::shared_ptr<const TenantQuotas>> tenants_{std::make_shared<const TenantQuotas>()};
   std::unique_ptr<UsageLedger> usage_;
 };

@@ -1,5 +1,9 @@
 #include "traffic/traffic_control.h"
 
+#include <string>
+#include <vector>
+
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 namespace bulwark::traffic {
@@ -34,6 +38,26 @@ TEST(TrafficControl, ReloadAddsANewProviderAndKeepsTheOldOnesObjects) {
   ASSERT_TRUE((*t)->Reload(WithProviders({{"second", {}}})).ok());
   EXPECT_EQ((*t)->Provider("heygen"), heygen);
   EXPECT_TRUE(second->rates.load()->empty());
+}
+
+// Provider() hands out plain pointers read without a reference count: every one stays
+// valid however many reloads grow the provider table afterwards.
+TEST(TrafficControl, PointersSurviveManyGrowingReloads) {
+  auto t = TrafficControl::Create(WithProviders({{"p0", {"1/s"}}}), nullptr, nullptr);
+  ASSERT_TRUE(t.ok());
+  std::vector<ProviderTraffic*> seen = {(*t)->Provider("p0")};
+  std::vector<std::pair<std::string, std::vector<std::string>>> providers = {{"p0", {"1/s"}}};
+  for (int i = 1; i <= 8; ++i) {
+    providers.push_back({"p" + std::to_string(i), {fmt::format("{}/s", i + 1)}});
+    ASSERT_TRUE((*t)->Reload(WithProviders(providers)).ok());
+    seen.push_back((*t)->Provider("p" + std::to_string(i)));
+  }
+  for (size_t i = 0; i < seen.size(); ++i) {
+    ASSERT_NE(seen[i], nullptr);
+    EXPECT_EQ((*t)->Provider("p" + std::to_string(i)), seen[i]);
+    EXPECT_EQ(seen[i]->name, "p" + std::to_string(i));
+    EXPECT_EQ(seen[i]->rates.load()->at(0).ToString(), fmt::format("{}/s", i + 1));
+  }
 }
 
 TEST(TrafficControl, ABadRuleChangesNothing) {

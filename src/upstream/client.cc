@@ -111,8 +111,7 @@ absl::StatusOr<Endpoint> ParseBaseUrl(std::string_view url) {
   } else if (url.rfind("http://", 0) == 0) {
     rest = url.substr(7);
   } else {
-    return absl::InvalidArgumentError(
-        fmt::format("base_url '{}' must start with https:// or http://", url));
+    return absl::InvalidArgumentError("must start with https:// or http://");
   }
   size_t slash = rest.find('/');
   std::string_view authority = rest.substr(0, slash);
@@ -120,15 +119,15 @@ absl::StatusOr<Endpoint> ParseBaseUrl(std::string_view url) {
   if (authority.empty() || authority.find('@') != std::string_view::npos ||
       path.find_first_of("?#") != std::string_view::npos) {
     return absl::InvalidArgumentError(
-        fmt::format("base_url '{}' must be scheme://host[:port][/path]", url));
+        "must be scheme://host[:port][/path], without user:password@, query or fragment");
   }
   std::string_view host = authority, port = e.tls ? "443" : "80";
   if (authority.front() == '[') {
     size_t close = authority.find(']');
-    if (close == std::string_view::npos) return absl::InvalidArgumentError("bad IPv6 base_url");
+    if (close == std::string_view::npos) return absl::InvalidArgumentError("has a bad IPv6 host");
     host = authority.substr(1, close - 1);
     if (close + 1 < authority.size()) {
-      if (authority[close + 1] != ':') return absl::InvalidArgumentError("bad base_url port");
+      if (authority[close + 1] != ':') return absl::InvalidArgumentError("has a bad port");
       port = authority.substr(close + 2);
     }
   } else if (size_t colon = authority.rfind(':'); colon != std::string_view::npos) {
@@ -139,7 +138,7 @@ absl::StatusOr<Endpoint> ParseBaseUrl(std::string_view url) {
   auto [ptr, ec] = std::from_chars(port.data(), port.data() + port.size(), p);
   if (host.empty() || port.empty() || ec != std::errc() || ptr != port.data() + port.size() ||
       p == 0 || p > 65535) {
-    return absl::InvalidArgumentError(fmt::format("base_url '{}' has a bad host or port", url));
+    return absl::InvalidArgumentError("has a bad host or port");
   }
   while (!path.empty() && path.back() == '/') path.remove_suffix(1);
   e.host = std::string(host);

@@ -33,6 +33,8 @@ struct Endpoint {
 };
 
 // Parses "https://host[:port][/base]" or "http://...". No userinfo, query or fragment.
+// The error message never quotes the URL (it may carry a password or a webhook token):
+// callers prefix it with the config key, as in "alerts.webhooks: must start with ...".
 absl::StatusOr<Endpoint> ParseBaseUrl(std::string_view url);
 
 struct UpstreamRequest {

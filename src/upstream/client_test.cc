@@ -28,5 +28,16 @@ TEST(ParseBaseUrl, RefusesAnythingElse) {
   }
 }
 
+// The message goes to logs and stderr: it must never quote the URL, whose userinfo, query
+// or path (a Slack webhook's token) may be a secret.
+TEST(ParseBaseUrl, ErrorsNeverQuoteTheUrl) {
+  for (const char* bad : {"ftp://hunter2", "https://user:hunter2@host", "https://host/x?t=hunter2",
+                          "https://hunter2:99999/T0/B0", "https://[hunter2/x"}) {
+    auto parsed = ParseBaseUrl(bad);
+    ASSERT_FALSE(parsed.ok()) << bad;
+    EXPECT_EQ(std::string(parsed.status().message()).find("hunter2"), std::string::npos) << bad;
+  }
+}
+
 }  // namespace
 }  // namespace bulwark::upstream

@@ -151,6 +151,39 @@ class FreezeThawTest(ContractAssertions, unittest.TestCase):
         self.assertTrue(freezes)
         self.assertTrue(freezes[-1]["actor"].startswith("cli:"), freezes[-1])
 
+    def token(self, key_id, key):
+        body = urllib.parse.urlencode({"grant_type": "client_credentials", "client_id": key_id,
+                                       "client_secret": key}).encode()
+        return self.gateway.request(
+            "POST", "/oauth2/token", body=body,
+            headers={"Content-Type": "application/x-www-form-urlencoded"})
+
+    def test_frozen_key_gets_no_tokens_and_its_retries_are_not_counted_as_guesses(self):
+        self.assertEqual(self.token(self.key_a_id, self.key_a).status, 200)
+        self.gateway.cli("incident", "freeze", "--key", self.key_a_id)
+        try:
+            self.wait_status(self.key_a, 403)
+            # More attempts than the address's failure budget (10/m): a right secret for a
+            # frozen key is refused every time, but never as a brute-forcer (429).
+            statuses = []
+            for _ in range(12):
+                response = self.token(self.key_a_id, self.key_a)
+                statuses.append(response.status)
+                if response.status == 401:
+                    self.assertEqual(response.json(), {"error": "invalid_client"})
+            self.assertEqual(statuses, [401] * 12)
+
+            def suspended_lines():
+                return [line for line in self.gateway.stdout().splitlines()
+                        if '"oauth2.key_suspended"' in line]
+            # Recorded as what it was (the access log is written after the answer).
+            self.assertTrue(wait_until(lambda: len(suspended_lines()) == 12, 3),
+                            suspended_lines())
+        finally:
+            self.gateway.cli("incident", "thaw", "--key", self.key_a_id)
+        self.wait_status(self.key_a, 200)
+        self.assertEqual(self.token(self.key_a_id, self.key_a).status, 200)
+
     def test_frozen_tenant_gets_frozen_503_other_tenants_keep_working(self):
         self.gateway.cli("incident", "freeze", "--tenant", "acme")
         try:

@@ -528,6 +528,28 @@ class TokenEndpointBruteForceTest(OAuthAssertions, GatewayTestCase):
         self.assertNotIn(access_token, log)
         self.assertNotIn(access_token.split(".")[2], log)
 
+    def test_a_secret_sent_as_the_client_id_is_neither_logged_nor_audited(self):
+        client = "192.0.2.123"
+        request_ids = []
+        for swapped in (self.key, self.key[len("bwk_"):]):
+            response = self.gateway.request(
+                "POST", "/oauth2/token",
+                body=urllib.parse.urlencode({"grant_type": "client_credentials",
+                                             "client_id": swapped,
+                                             "client_secret": self.key_id}).encode(),
+                headers={**FORM, "X-Forwarded-For": client})
+            self.assertOAuthError(response, 401, "invalid_client")
+            request_ids.append(response.header("X-Request-Id"))
+        self.assertTrue(wait_until(lambda: all(self.access_lines(r) for r in request_ids), 3),
+                        self.gateway.stdout())
+        for request_id in request_ids:
+            self.assertEqual(self.access_lines(request_id)[0]["key_id"], "")
+        audit = lambda: self.gateway.cli("audit", "tail", "-n", "50").stdout
+        self.assertTrue(wait_until(lambda: all(r in audit() for r in request_ids), 3, 0.2),
+                        audit())
+        for text in (audit(), self.gateway.stdout() + self.gateway.stderr()):
+            self.assertNotIn(self.key[len("bwk_"):], text)
+
 
 class ReservedProviderNameTest(unittest.TestCase):
     def test_a_provider_named_after_a_bulwark_path_is_refused(self):

@@ -103,6 +103,15 @@ class ReloadTest(ContractAssertions, unittest.TestCase):
         self.assertEqual(len(self.old.requests), 3)
         self.assertIsNone(self.gateway.process.poll())
 
+    def test_refused_base_url_is_named_but_its_credentials_are_not_echoed(self):
+        self.start()
+        self.gateway.providers["heygen"]["base_url"] = "https://vendor:hunter2@nowhere.example"
+        self.gateway.write_config()
+        self.reload(expect="not reloaded")
+        self.assertIn("providers.heygen.base_url", self.gateway.stderr())
+        self.assertNotIn("hunter2", self.gateway.stderr() + self.gateway.stdout())
+        self.assertEqual(self.get().status, 200)
+
     def test_listen_port_change_is_refused_with_a_warning_and_the_rest_applies(self):
         self.start()
         port = self.gateway.port

@@ -8,7 +8,7 @@ import os
 import re
 import unittest
 
-from harness import FakeUpstream, Gateway, bearer, wait_until, toml_table
+from harness import Gateway, GatewayTestCase, bearer, wait_until, toml_table
 
 GENERATE = "/heygen/v2/video/generate"
 EMAIL = "jane.doe@example.com"
@@ -40,33 +40,29 @@ class SecondNode(Gateway):
             f.write(text)
 
 
-class SubjectKeysAcrossNodesTest(unittest.TestCase):
+class SubjectKeysAcrossNodesTest(GatewayTestCase):
+    """cls.gateway is node A; cls.b, a second serve process on A's store, is node B."""
+
+    PROVIDERS = {"heygen": {"base_url": "{upstream}", "pii": "pseudonymize", "accepts": []}}
+    KEY_SCOPES = ["*"]
 
     @classmethod
     def setUpClass(cls):
-        cls.upstream = FakeUpstream()
-        cls.a = cls.b = None
+        cls.b = None
+        super().setUpClass()
+        cls.a = cls.gateway
         try:
-            providers = {"heygen": {"base_url": cls.upstream.url, "pii": "pseudonymize",
-                                    "accepts": []}}
-            cls.a = Gateway(providers).start()
-            cls.b = SecondNode(providers, cls.a).start()
-            cls.key_id, cls.key = cls.a.create_key(["*"])
-            cls.a.wait_for_key(cls.key)
+            cls.b = SecondNode(cls.providers(cls.upstream.url), cls.a).start()
             cls.b.wait_for_key(cls.key)
         except BaseException:
-            cls.tearDownClass()
+            cls._stop_shared()
             raise
 
     @classmethod
-    def tearDownClass(cls):
-        for node in (cls.b, cls.a):
-            if node is not None:
-                node.cleanup()
-        cls.upstream.close()
-
-    def setUp(self):
-        self.upstream.reset()
+    def _stop_shared(cls):
+        if cls.b is not None:
+            cls.b.cleanup()
+        super()._stop_shared()
 
     def token_via(self, node, subject):
         """The PII token the vendor received for EMAIL in a request through `node`."""

@@ -5,14 +5,13 @@
 // expired keys, malformed or ambiguous credentials all get 401 unauthenticated.
 #pragma once
 
+#include "base/key_format.h"
 #include "base/secret.h"
 #include "pipeline/context.h"
 
 namespace bulwark {
 
 class JwtAuthenticator;
-
-inline constexpr std::string_view kClientKeyPrefix = "bwk_";
 
 class AuthnStage final : public Stage {
  public:

@@ -11,10 +11,13 @@ constexpr size_t kMaxEvent = 1 << 20;
 
 using Json = nlohmann::ordered_json;
 
-// The end of the first event (after its blank line) in `text`, or npos.
-size_t EventEnd(std::string_view text) {
-  size_t lf = text.find("\n\n");
-  size_t crlf = text.find("\r\n\r\n");
+// The end of the first event (after its blank line) in `text`, or npos. `from` is how
+// much of `text` is known to hold no event end: a long event arriving in small reads is
+// then scanned once, not once per read.
+size_t EventEnd(std::string_view text, size_t from) {
+  const size_t start = from > 3 ? from - 3 : 0;  // a separator may straddle the old end
+  size_t lf = text.find("\n\n", start);
+  size_t crlf = text.find("\r\n\r\n", start);
   if (lf == std::string_view::npos && crlf == std::string_view::npos) return std::string_view::npos;
   if (crlf == std::string_view::npos || (lf != std::string_view::npos && lf < crlf)) return lf + 2;
   return crlf + 4;
@@ -54,13 +57,16 @@ std::string SseRestorer::RestoreLines(std::string_view event) const {
 std::string SseRestorer::Feed(std::string_view bytes) {
   pending_.append(bytes);
   std::string out;
-  for (size_t end; (end = EventEnd(pending_)) != std::string::npos;) {
+  for (size_t end; (end = EventEnd(pending_, scanned_)) != std::string::npos;) {
     out += Event(std::string_view(pending_).substr(0, end));
     pending_.erase(0, end);
+    scanned_ = 0;
   }
+  scanned_ = pending_.size();
   if (pending_.size() > kMaxEvent) {
     out += RestoreLines(pending_);
     pending_.clear();
+    scanned_ = 0;
   }
   return out;
 }
@@ -69,6 +75,7 @@ std::string SseRestorer::Finish() {
   std::string out = Flush();
   out += RestoreLines(pending_);
   pending_.clear();
+  scanned_ = 0;
   return out;
 }
 
@@ -105,10 +112,19 @@ std::string SseRestorer::Event(std::string_view event) {
   if (json.is_discarded() || !json.is_object()) return RestoreLines(event);
   bool changed = false;
   auto restore = [&](Json& field, const std::string& key, bool last) {
-    auto it = text_.try_emplace(key, pseudonyms_).first;
+    auto it = text_.find(key);
+    if (it == text_.end()) {
+      // The vendor numbers the choices: past kMaxStreams open ones, a field is left to the
+      // whole-event restore below (complete tokens only), so the map cannot grow unbounded.
+      if (text_.size() >= kMaxStreams) return;
+      it = text_.try_emplace(key, pseudonyms_).first;
+    }
     std::string text = field.is_string() ? field.get<std::string>() : std::string();
     std::string restored = it->second.Feed(text);
-    if (last) restored += it->second.Finish();
+    if (last) {
+      restored += it->second.Finish();
+      text_.erase(it);  // the choice is finished: nothing is held back for it any more
+    }
     if (field.is_string() || !restored.empty()) {
       field = restored;
       changed = true;

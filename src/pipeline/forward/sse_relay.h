@@ -43,6 +43,10 @@ class SecretScrubber {
 // JSON data also tokens written with \u003c / \u003e escapes, and values JSON-escaped).
 class SseRestorer {
  public:
+  // At most this many text streams (choices) hold back partial tokens at a time; a finished
+  // choice frees its place.
+  static constexpr size_t kMaxStreams = 128;
+
   explicit SseRestorer(const privacy::Pseudonymizer* pseudonyms) : pseudonyms_(pseudonyms) {}
   // Returns the complete events (restored) that are safe to emit now.
   std::string Feed(std::string_view bytes);
@@ -56,6 +60,7 @@ class SseRestorer {
 
   const privacy::Pseudonymizer* pseudonyms_;
   std::string pending_;
+  size_t scanned_ = 0;  // leading bytes of pending_ already known to hold no event end
   std::map<std::string, privacy::StreamRestorer> text_;  // per choice / stream key
 };
 

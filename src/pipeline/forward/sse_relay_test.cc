@@ -57,6 +57,20 @@ TEST_F(SseRestorerTest, EventsSplitAcrossReadsAreReassembled) {
   EXPECT_EQ(r.Finish(), "");
 }
 
+// The search for an event's end resumes where the previous read stopped (a long event
+// in small reads is scanned once), so a blank line split across reads must still count.
+TEST_F(SseRestorerTest, EventEndsSplitByteByByteAreFound) {
+  for (const std::string& sep : {std::string("\n\n"), std::string("\r\n\r\n")}) {
+    SseRestorer r(&pseudonyms_);
+    const std::string event = "data: to " + token_ + sep.substr(0, sep.size() / 2);
+    std::string out;
+    for (char c : event + sep.substr(sep.size() / 2)) out += r.Feed(std::string(1, c));
+    EXPECT_EQ(out, "data: to jane@example.com" + sep);
+    EXPECT_EQ(r.Feed(": next" + sep), ": next" + sep);
+    EXPECT_EQ(r.Finish(), "");
+  }
+}
+
 // Go-style vendors write '<' and '>' as \u003c and \u003e inside JSON strings.
 TEST_F(SseRestorerTest, RestoresEscapedTokensInJsonEventsSplitAcrossReads) {
   std::string escaped = token_;
@@ -79,6 +93,34 @@ TEST_F(SseRestorerTest, RestoresEscapedTokensInJsonEventsSplitAcrossReads) {
   std::string half = escaped.substr(0, 9);
   EXPECT_EQ(r.Feed(Delta("Hi " + half)), Delta("Hi "));
   EXPECT_EQ(r.Feed(Delta(escaped.substr(9) + "!")), Delta("jane@example.com!"));
+}
+
+// A vendor decides the choice indexes: the streams that hold back partial tokens are bounded.
+TEST_F(SseRestorerTest, HeldBackStreamsAreBoundedAndFreedWhenAChoiceFinishes) {
+  auto choice = [](size_t index, std::string_view text, bool last) {
+    return "data: {\"choices\":[{\"index\":" + std::to_string(index) +
+           ",\"delta\":{\"content\":\"" + std::string(text) +
+           "\"},\"finish_reason\":" + (last ? "\"stop\"" : "null") + "}]}\n\n";
+  };
+  const std::string head = token_.substr(0, 4);
+  const std::string tail = token_.substr(4);
+  // Choices that finish free their place: many of them, one after another, all restore.
+  SseRestorer r(&pseudonyms_);
+  for (size_t i = 0; i < 3 * SseRestorer::kMaxStreams; ++i) {
+    ASSERT_EQ(r.Feed(choice(i, "to " + head, false)), choice(i, "to ", false)) << i;
+    ASSERT_EQ(r.Feed(choice(i, tail, true)), choice(i, "jane@example.com", true)) << i;
+  }
+  EXPECT_EQ(r.Finish(), "");
+  // Open choices past the bound are relayed without holding back (complete tokens only).
+  SseRestorer open(&pseudonyms_);
+  for (size_t i = 0; i < SseRestorer::kMaxStreams; ++i) {
+    ASSERT_EQ(open.Feed(choice(i, "to " + head, false)), choice(i, "to ", false)) << i;
+  }
+  const size_t past = SseRestorer::kMaxStreams;
+  EXPECT_EQ(open.Feed(choice(past, "to " + head, false)), choice(past, "to " + head, false));
+  EXPECT_EQ(open.Feed(choice(past, token_, false)), choice(past, "jane@example.com", false));
+  // The open choices still get their tokens.
+  EXPECT_EQ(open.Feed(choice(0, tail, true)), choice(0, "jane@example.com", true));
 }
 
 TEST_F(SseRestorerTest, ValuesRestoredIntoJsonEventsAreEscaped) {

@@ -7,6 +7,14 @@
 
 namespace bulwark {
 
+absl::StatusOr<upstream::Endpoint> ProviderEndpoint(const ProviderConfig& provider) {
+  auto endpoint = upstream::ParseBaseUrl(provider.base_url);
+  if (endpoint.ok()) return endpoint;
+  // Names the key; ParseBaseUrl never quotes the value (it may hold user:password@).
+  return absl::InvalidArgumentError(fmt::format("providers.{}.base_url {}", provider.name,
+                                                std::string(endpoint.status().message())));
+}
+
 absl::StatusOr<std::shared_ptr<const RuntimeConfig>> RuntimeConfig::Build(
     std::shared_ptr<const Config> config, const privacy::Scanner& scanner,
     const Secret& pseudonym_key) {
@@ -32,11 +40,8 @@ absl::StatusOr<std::shared_ptr<const RuntimeConfig>> RuntimeConfig::Build(
           p.name, p.profile));
     }
     route.resources = ResourceRules(*route.profile);
-    auto endpoint = upstream::ParseBaseUrl(p.base_url);
-    if (!endpoint.ok()) {
-      return absl::InvalidArgumentError(fmt::format("providers.{}.base_url: {}", p.name,
-                                                    std::string(endpoint.status().message())));
-    }
+    auto endpoint = ProviderEndpoint(p);
+    if (!endpoint.ok()) return endpoint.status();
     route.endpoint = *endpoint;
     rt->routes.emplace(p.name, std::move(route));
   }

@@ -29,6 +29,7 @@
 #include "pipeline/context.h"
 #include "pipeline/privacy/pii_stage.h"
 #include "privacy/scanner.h"
+#include "upstream/client.h"
 
 namespace bulwark {
 
@@ -47,6 +48,10 @@ struct RuntimeConfig {
       std::shared_ptr<const Config> config, const privacy::Scanner& scanner,
       const Secret& pseudonym_key);
 };
+
+// The upstream endpoint of `provider`'s base_url. The error names the key and the accepted
+// form but never quotes the value, which may hold credentials (user:password@, ?token=).
+absl::StatusOr<upstream::Endpoint> ProviderEndpoint(const ProviderConfig& provider);
 
 // The current RuntimeConfig. Thread-safe.
 class RuntimeConfigSource {

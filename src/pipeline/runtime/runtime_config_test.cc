@@ -88,6 +88,22 @@ TEST_F(RuntimeConfigTest, RefusesABadFileNamingTheKey) {
   EXPECT_NE(std::string(st.message()).find("server.trusted_proxies"), std::string::npos) << st;
 }
 
+// A reload's error goes to the log and stderr: a refused base_url is named, never quoted.
+TEST_F(RuntimeConfigTest, ABadBaseUrlIsNamedWithoutItsCredentials) {
+  for (const char* url : {"https://vendor:hunter2@api.example.com", "ftp://x/?token=hunter2",
+                          "https://api.example.com:hunter2/v1"}) {
+    absl::Status st = BuildError(ConfigWith({Heygen(url)}));
+    EXPECT_EQ(st.code(), absl::StatusCode::kInvalidArgument) << url;
+    std::string message(st.message());
+    EXPECT_NE(message.find("providers.heygen.base_url"), std::string::npos) << message;
+    EXPECT_EQ(message.find("hunter2"), std::string::npos) << message;
+  }
+  ProviderConfig p = Heygen("https://vendor:hunter2@api.example.com");
+  auto endpoint = ProviderEndpoint(p);
+  ASSERT_FALSE(endpoint.ok());
+  EXPECT_EQ(std::string(endpoint.status().message()).find("hunter2"), std::string::npos);
+}
+
 TEST_F(RuntimeConfigTest, ARequestKeepsTheConfigItStartedWithAcrossAReload) {
   RuntimeConfigSource source;
   source.Publish(Build(ConfigWith({Heygen("http://old.example", "allow")})));

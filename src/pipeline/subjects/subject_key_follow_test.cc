@@ -6,16 +6,13 @@
 #include <filesystem>
 #include <memory>
 #include <thread>
-#include <utility>  // std::exchange, used by asio/awaitable.hpp
 
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
-#include <boost/asio/io_context.hpp>
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
 #include "base/random.h"
 #include "pipeline/snapshot.h"
+#include "pipeline/subjects/resolve_for_test.h"
 #include "pipeline/subjects/subject_resolver.h"
 #include "storage/sqlite_store.h"
 #include "subjects/key_cache.h"
@@ -24,7 +21,6 @@
 namespace bulwark {
 namespace {
 
-namespace asio = boost::asio;
 using KeyPtr = std::shared_ptr<const subjects::SubjectKey>;
 constexpr auto kManual = std::chrono::hours(1);  // no background poll: RefreshNow by hand
 
@@ -40,16 +36,8 @@ class SubjectKeyFollowTest : public ::testing::Test {
 
   // A request's miss path on a node: read or create the key, as SubjectKeyStage does.
   KeyPtr Resolve(SubjectResolver& resolver, const AccessSnapshot& snap, const std::string& id) {
-    asio::io_context io;
-    absl::StatusOr<KeyPtr> out = absl::UnknownError("not run");
-    std::string lookup = resolver.keyring().Lookup(id);
-    asio::co_spawn(
-        io,
-        [&]() -> asio::awaitable<void> {
-          out = co_await resolver.GetOrCreate(lookup, snap.subject_keys);
-        },
-        asio::detached);
-    io.run();
+    absl::StatusOr<KeyPtr> out =
+        GetOrCreateNow(resolver, resolver.keyring().Lookup(id), snap.subject_keys);
     EXPECT_TRUE(out.ok()) << out.status();
     return out.ok() ? *out : nullptr;
   }

@@ -1,10 +1,8 @@
 #include "pipeline/subjects/subject_resolver.h"
 
 #include <boost/asio/post.hpp>
-#include <boost/asio/redirect_error.hpp>
-#include <boost/asio/steady_timer.hpp>
-#include <boost/asio/this_coro.hpp>
-#include <boost/asio/use_awaitable.hpp>
+
+#include "base/await_completion.h"
 
 namespace bulwark {
 
@@ -26,39 +24,27 @@ asio::awaitable<absl::StatusOr<KeyPtr>> SubjectResolver::GetOrCreate(
     pending_.fetch_sub(1);
     co_return absl::ResourceExhaustedError("too many first-seen subjects at once");
   }
-  auto executor = co_await asio::this_coro::executor;
-  struct Waiter {
-    explicit Waiter(const asio::any_io_executor& e) : timer(e) {}
-    asio::steady_timer timer;
-    absl::StatusOr<KeyPtr> result = absl::UnknownError("not run");
-  };
-  auto waiter = std::make_shared<Waiter>(executor);
-  waiter->timer.expires_at(asio::steady_timer::time_point::max());
-  // The pool's task hands its reference to the waiter on to the completion it posts and
-  // keeps none: the timer must be destroyed on (or with) its own io_context, never by the
-  // pool thread after that context is gone.
-  asio::post(pool_, [this, waiter, executor, lookup, cache = std::move(cache)]() mutable {
-    // Always asks the store (one indexed read; an insert only for a new subject): the
-    // store, not a cache the request saw earlier, says whether the subject was erased.
-    absl::StatusOr<KeyPtr> result = absl::UnknownError("not run");
-    absl::StatusOr<SubjectKeyRecord> row =
-        store_.GetOrCreateSubjectKey(ring_.NewRecord(lookup, static_cast<int64_t>(time(nullptr))));
-    if (!row.ok()) {
-      result = row.status();
-    } else if (cache != nullptr) {
-      result = cache->Adopt(*row);  // cached unless its erasure was already applied
-    } else {
-      result = ring_.Open(*row);
-    }
-    pending_.fetch_sub(1);
-    asio::post(executor, [waiter = std::move(waiter), result = std::move(result)]() mutable {
-      waiter->result = std::move(result);
-      waiter->timer.cancel();
+  // The store work runs on the pool; the request's coroutine resumes on its own thread
+  // (AwaitCompletion).
+  auto start = [this, &lookup, &cache](auto done) {
+    asio::post(pool_, [this, lookup, cache = std::move(cache), done = std::move(done)]() mutable {
+      // Always asks the store (one indexed read; an insert only for a new subject): the
+      // store, not a cache the request saw earlier, says whether the subject was erased.
+      absl::StatusOr<KeyPtr> result = absl::UnknownError("not run");
+      absl::StatusOr<SubjectKeyRecord> row = store_.GetOrCreateSubjectKey(
+          ring_.NewRecord(lookup, static_cast<int64_t>(time(nullptr))));
+      if (!row.ok()) {
+        result = row.status();
+      } else if (cache != nullptr) {
+        result = cache->Adopt(*row);  // cached unless its erasure was already applied
+      } else {
+        result = ring_.Open(*row);
+      }
+      pending_.fetch_sub(1);
+      done(std::move(result));
     });
-  });
-  boost::system::error_code ec;
-  co_await waiter->timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
-  co_return std::move(waiter->result);
+  };
+  co_return co_await AwaitCompletion<absl::StatusOr<KeyPtr>>(start);
 }
 
 void IdentifySubject(RequestContext& ctx, SubjectResolver& resolver) {

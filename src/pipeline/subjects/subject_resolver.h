@@ -20,15 +20,12 @@
 #include <atomic>
 #include <memory>
 #include <string>
-#include <unordered_map>
 #include <utility>  // std::exchange, used by asio/awaitable.hpp
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/thread_pool.hpp>
 
-#include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
-#include "absl/synchronization/mutex.h"
 #include "pipeline/context.h"
 #include "pipeline/snapshot.h"
 #include "storage/store.h"

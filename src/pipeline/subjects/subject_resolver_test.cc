@@ -3,19 +3,15 @@
 
 #include <filesystem>
 
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
-#include <boost/asio/io_context.hpp>
 #include <gtest/gtest.h>
 
 #include "base/random.h"
+#include "pipeline/subjects/resolve_for_test.h"
 #include "storage/sqlite_store.h"
 #include "subjects/service.h"
 
 namespace bulwark {
 namespace {
-
-namespace asio = boost::asio;
 
 class SubjectResolverTest : public ::testing::Test {
  protected:
@@ -38,16 +34,7 @@ class SubjectResolverTest : public ::testing::Test {
   absl::StatusOr<std::shared_ptr<const subjects::SubjectKey>> Create(SubjectResolver& resolver,
                                                                      const std::string& lookup,
                                                                      const AccessSnapshot& snap) {
-    asio::io_context io;
-    absl::StatusOr<std::shared_ptr<const subjects::SubjectKey>> out = absl::UnknownError("not run");
-    asio::co_spawn(
-        io,
-        [&]() -> asio::awaitable<void> {
-          out = co_await resolver.GetOrCreate(lookup, snap.subject_keys);
-        },
-        asio::detached);
-    io.run();
-    return out;
+    return GetOrCreateNow(resolver, lookup, snap.subject_keys);
   }
 
   std::filesystem::path dir_;
