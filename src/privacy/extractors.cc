@@ -873,22 +873,36 @@ void ScanState::EnsureContext(size_t chunk) {
   if (chunk_scanned_[chunk]) {
     return;
   }
-  chunk_scanned_[chunk] = true;
+  // Readahead: asking for the chunk right after the last scanned run means the text is
+  // dense with triggers, so the next scan covers twice as many chunks (up to
+  // kMaxReadahead); one longer Hyperscan call costs far less than many short ones. A jump
+  // starts again from one chunk, which keeps sparse text cheap.
+  readahead_ = chunk == next_sequential_chunk_ ? std::min(readahead_ * 2, kMaxReadahead) : 1;
+  size_t last = chunk;
+  while (last + 1 < chunk_scanned_.size() && last + 1 - chunk < readahead_ &&
+         !chunk_scanned_[last + 1]) {
+    ++last;
+  }
+  std::fill(chunk_scanned_.begin() + static_cast<std::ptrdiff_t>(chunk),
+            chunk_scanned_.begin() + static_cast<std::ptrdiff_t>(last + 1), true);
+  next_sequential_chunk_ = last + 1;
   // Matches ending in [lo, hi) start at most kMaxContextWord bytes earlier, so the window
   // [lo - kMaxContextWord, hi + 1) holds them whole, with the byte after each for \b.
   // Where a window edge cuts a word, a false \b can only make a match that starts at the
   // first byte or ends at the last, and those end outside [lo, hi) and are dropped.
   const size_t lo = chunk * kChunk;
-  const size_t hi = lo + kChunk;  // ends at text.size() belong to the last chunk
+  const size_t hi = (last + 1) * kChunk;  // ends at text.size() belong to the last chunk
   const size_t begin = lo > kMaxContextWord ? lo - kMaxContextWord : 0;
   const size_t end = std::min(text.size(), hi + 1);
-  std::array<std::vector<uint32_t>, kNumKinds> found;
-  context_finder_.Find(text, Window{begin, end}, found);
+  for (auto& kind_found : found_) {
+    kind_found.clear();
+  }
+  context_finder_.Find(text, Window{begin, end}, found_);
   for (int kind = kFirstContextKind; kind < kNumKinds; ++kind) {
     auto& ends = context_ends_[kind];
-    std::erase_if(found[kind], [&](uint32_t e) { return e < lo || e >= hi; });
+    std::erase_if(found_[kind], [&](uint32_t e) { return e < lo || e >= hi; });
     ends.insert(std::lower_bound(ends.begin(), ends.end(), static_cast<uint32_t>(lo)),
-                found[kind].begin(), found[kind].end());
+                found_[kind].begin(), found_[kind].end());
   }
 }
 

@@ -178,6 +178,10 @@ class HyperscanContextFinder final : public internal::ContextFinder {
       failure_ = rc;
     }
     for (auto& kind_ends : ends) {
+      if (std::adjacent_find(kind_ends.begin(), kind_ends.end(), std::greater_equal<>()) ==
+          kind_ends.end()) {
+        continue;  // already strictly ascending, as Hyperscan reports as a rule
+      }
       std::sort(kind_ends.begin(), kind_ends.end());
       kind_ends.erase(std::unique(kind_ends.begin(), kind_ends.end()), kind_ends.end());
     }

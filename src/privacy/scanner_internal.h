@@ -138,10 +138,14 @@ class ScanState {
 
  private:
   static constexpr size_t kChunk = 256;
+  static constexpr size_t kMaxReadahead = 64;  // chunks: 16 KB
   void EnsureContext(size_t chunk);
 
   const ContextFinder& context_finder_;
   std::vector<bool> chunk_scanned_;
+  size_t next_sequential_chunk_ = 0;
+  size_t readahead_ = 1;
+  std::array<std::vector<uint32_t>, kNumKinds> found_;  // one Find's results, reused
   // End offsets of context words, ascending, per context kind (scanned chunks only).
   std::array<std::vector<uint32_t>, kNumKinds> context_ends_;
 };
