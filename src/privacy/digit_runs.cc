@@ -92,9 +92,16 @@ void AddDottedQuads(const std::vector<Group>& groups, uint16_t spec,
 }  // namespace
 
 DigitRuns ScanDigitRuns(std::string_view text) {
+  DigitRuns runs;
+  ScanDigitRuns(text, runs);
+  return runs;
+}
+
+void ScanDigitRuns(std::string_view text, DigitRuns& found) {
   static const size_t numeric_spec = FirstSpecOf(Kind::kNumeric);
   static const size_t ipv4_spec = FirstSpecOf(Kind::kIpv4);
-  DigitRuns found;
+  found.triggers.clear();
+  found.windows.clear();
   std::vector<Group> groups;
   const size_t n = text.size();
   size_t pos = NextDigit(text, 0);
@@ -173,7 +180,6 @@ DigitRuns ScanDigitRuns(std::string_view text) {
     }
     pos = NextDigit(text, end);
   }
-  return found;
 }
 
 }  // namespace bulwark::privacy::internal

@@ -853,39 +853,61 @@ Tier TierOf(Kind kind) {
   }
 }
 
+ScanState::ScanState(std::string_view scanned, std::span<const std::string> regions,
+                     PhoneVerdicts& verdicts, const ContextFinder& context_finder,
+                     ScanBuffers& buffers)
+    : text(scanned),
+      phone_regions(regions),
+      phone_verdicts(verdicts),
+      candidates(buffers.candidates),
+      context_finder_(context_finder),
+      chunk_scanned_(buffers.chunk_scanned),
+      context_ends_(buffers.context_ends),
+      found_(buffers.found) {
+  candidates.clear();
+  chunk_scanned_.clear();
+  for (auto& ends : context_ends_) {
+    ends.clear();
+  }
+}
+
 bool ScanState::ContextIn(Kind kind, size_t from, size_t to) {
   if (text.empty()) {
     return false;
   }
   to = std::min(to, text.size());
   for (size_t chunk = from / kChunk; chunk <= to / kChunk; ++chunk) {
-    EnsureContext(chunk);
+    EnsureContext(kind, chunk);
   }
   const auto& ends = context_ends_[static_cast<int>(kind)];
   auto it = std::lower_bound(ends.begin(), ends.end(), static_cast<uint32_t>(from));
   return it != ends.end() && *it <= to;
 }
 
-void ScanState::EnsureContext(size_t chunk) {
+void ScanState::EnsureContext(Kind kind, size_t chunk) {
   if (chunk_scanned_.empty()) {
     chunk_scanned_.resize(text.size() / kChunk + 1);
   }
-  if (chunk_scanned_[chunk]) {
+  const int k = static_cast<int>(kind);
+  const auto bit = static_cast<uint8_t>(1u << (k - kFirstContextKind));
+  if ((chunk_scanned_[chunk] & bit) != 0) {
     return;
   }
   // Readahead: asking for the chunk right after the last scanned run means the text is
   // dense with triggers, so the next scan covers twice as many chunks (up to
   // kMaxReadahead); one longer Hyperscan call costs far less than many short ones. A jump
   // starts again from one chunk, which keeps sparse text cheap.
-  readahead_ = chunk == next_sequential_chunk_ ? std::min(readahead_ * 2, kMaxReadahead) : 1;
+  size_t& readahead = readahead_[k];
+  readahead = chunk == next_sequential_chunk_[k] ? std::min(readahead * 2, kMaxReadahead) : 1;
   size_t last = chunk;
-  while (last + 1 < chunk_scanned_.size() && last + 1 - chunk < readahead_ &&
-         !chunk_scanned_[last + 1]) {
+  while (last + 1 < chunk_scanned_.size() && last + 1 - chunk < readahead &&
+         (chunk_scanned_[last + 1] & bit) == 0) {
     ++last;
   }
-  std::fill(chunk_scanned_.begin() + static_cast<std::ptrdiff_t>(chunk),
-            chunk_scanned_.begin() + static_cast<std::ptrdiff_t>(last + 1), true);
-  next_sequential_chunk_ = last + 1;
+  for (size_t c = chunk; c <= last; ++c) {
+    chunk_scanned_[c] |= bit;
+  }
+  next_sequential_chunk_[k] = last + 1;
   // Matches ending in [lo, hi) start at most kMaxContextWord bytes earlier, so the window
   // [lo - kMaxContextWord, hi + 1) holds them whole, with the byte after each for \b.
   // Where a window edge cuts a word, a false \b can only make a match that starts at the
@@ -894,16 +916,12 @@ void ScanState::EnsureContext(size_t chunk) {
   const size_t hi = (last + 1) * kChunk;  // ends at text.size() belong to the last chunk
   const size_t begin = lo > kMaxContextWord ? lo - kMaxContextWord : 0;
   const size_t end = std::min(text.size(), hi + 1);
-  for (auto& kind_found : found_) {
-    kind_found.clear();
-  }
-  context_finder_.Find(text, Window{begin, end}, found_);
-  for (int kind = kFirstContextKind; kind < kNumKinds; ++kind) {
-    auto& ends = context_ends_[kind];
-    std::erase_if(found_[kind], [&](uint32_t e) { return e < lo || e >= hi; });
-    ends.insert(std::lower_bound(ends.begin(), ends.end(), static_cast<uint32_t>(lo)),
-                found_[kind].begin(), found_[kind].end());
-  }
+  found_.clear();
+  context_finder_.Find(text, Window{begin, end}, kind, found_);
+  std::erase_if(found_, [&](uint32_t e) { return e < lo || e >= hi; });
+  auto& ends = context_ends_[k];
+  ends.insert(std::lower_bound(ends.begin(), ends.end(), static_cast<uint32_t>(lo)), found_.begin(),
+              found_.end());
 }
 
 void Extract(const TriggerSpec& spec, size_t to, ScanState& state) {

@@ -13,6 +13,7 @@
 #include <cstdlib>
 #include <limits>
 #include <map>
+#include <optional>
 #include <span>
 
 #include <hs/hs.h>
@@ -31,52 +32,67 @@ using internal::Trigger;
 using internal::TriggerSpec;
 
 struct Scanner::Impl {
-  // One database per tier, indexed by Tier; pattern ids are indexes into TriggerSpecs().
-  std::array<hs_database_t*, 4> databases{};  // kDigitRuns has none
-  hs_scratch_t* prototype = nullptr;          // sized for all three databases
+  // One database per tier, indexed by Tier, except kContext (which has one per context
+  // kind, indexed by Kind); pattern ids are indexes into TriggerSpecs().
+  std::array<hs_database_t*, 4> databases{};  // kDigitRuns and kContext have none
+  std::array<hs_database_t*, internal::kNumKinds> context_databases{};
+  hs_scratch_t* prototype = nullptr;  // sized for every database
   std::array<bool, kNumPiiTypes> enabled{};
   mutable internal::PhoneVerdicts phone_verdicts;
 
+  // What one scan needs to itself: a Hyperscan scratch and its buffers. Pooled.
+  struct Workspace {
+    hs_scratch_t* scratch = nullptr;
+    internal::ScanBuffers buffers;
+    ~Workspace() { hs_free_scratch(scratch); }
+  };
+
   mutable absl::Mutex mutex;
-  mutable std::vector<hs_scratch_t*> free_scratch ABSL_GUARDED_BY(mutex);
+  mutable std::vector<std::unique_ptr<Workspace>> free_workspaces ABSL_GUARDED_BY(mutex);
 
   ~Impl() {
-    for (hs_scratch_t* scratch : free_scratch) {
-      hs_free_scratch(scratch);
-    }
+    free_workspaces.clear();
     hs_free_scratch(prototype);
     for (hs_database_t* database : databases) {
+      hs_free_database(database);
+    }
+    for (hs_database_t* database : context_databases) {
       hs_free_database(database);
     }
   }
 
   const hs_database_t* database(Tier tier) const { return databases[static_cast<size_t>(tier)]; }
 
-  absl::StatusOr<hs_scratch_t*> AcquireScratch() const {
+  absl::StatusOr<std::unique_ptr<Workspace>> AcquireWorkspace() const {
     {
       absl::MutexLock lock(&mutex);
-      if (!free_scratch.empty()) {
-        hs_scratch_t* scratch = free_scratch.back();
-        free_scratch.pop_back();
-        return scratch;
+      if (!free_workspaces.empty()) {
+        std::unique_ptr<Workspace> workspace = std::move(free_workspaces.back());
+        free_workspaces.pop_back();
+        return workspace;
       }
     }
-    hs_scratch_t* scratch = nullptr;
-    if (hs_clone_scratch(prototype, &scratch) != HS_SUCCESS) {
+    auto workspace = std::make_unique<Workspace>();
+    if (hs_clone_scratch(prototype, &workspace->scratch) != HS_SUCCESS) {
       return absl::ResourceExhaustedError("privacy: cannot allocate Hyperscan scratch");
     }
-    return scratch;
+    return workspace;
   }
 
-  void ReleaseScratch(hs_scratch_t* scratch) const {
+  // A workspace that served a text longer than this gives its buffers back to the
+  // allocator rather than keeping them for the next scan.
+  static constexpr size_t kKeepBuffersUpTo = size_t{4} << 20;
+
+  void ReleaseWorkspace(std::unique_ptr<Workspace> workspace, size_t text_size) const {
+    if (text_size > kKeepBuffersUpTo) {
+      workspace->buffers = internal::ScanBuffers{};
+    }
     absl::MutexLock lock(&mutex);
-    free_scratch.push_back(scratch);
+    free_workspaces.push_back(std::move(workspace));
   }
 };
 
 namespace {
-
-using ContextEnds = std::array<std::vector<uint32_t>, internal::kNumKinds>;
 
 // A context pattern longer than kMaxContextWord would be cut at chunk edges and missed.
 absl::Status CheckContextWidth(const TriggerSpec& spec) {
@@ -98,7 +114,8 @@ absl::Status CheckContextWidth(const TriggerSpec& spec) {
   return absl::OkStatus();
 }
 
-absl::Status Compile(Tier tier, hs_database_t** database) {
+// Compiles the trigger patterns of `tier` (of `kind` alone, for a context kind).
+absl::Status Compile(Tier tier, std::optional<Kind> kind, hs_database_t** database) {
   const std::vector<TriggerSpec>& specs = internal::TriggerSpecs();
   if (specs.size() > internal::kMaxTriggerSpecs) {
     return absl::InternalError("privacy: more trigger patterns than kMaxTriggerSpecs");
@@ -107,7 +124,7 @@ absl::Status Compile(Tier tier, hs_database_t** database) {
   std::vector<unsigned> flags;
   std::vector<unsigned> ids;
   for (size_t i = 0; i < specs.size(); ++i) {
-    if (internal::TierOf(specs[i].kind) == tier) {
+    if (internal::TierOf(specs[i].kind) == tier && (!kind || specs[i].kind == *kind)) {
       if (tier == Tier::kContext) {
         RETURN_IF_ERROR(CheckContextWidth(specs[i]));
       }
@@ -148,16 +165,14 @@ int OnTrigger(unsigned int id, unsigned long long /*from*/, unsigned long long t
 }
 
 struct ContextCollector {
-  ContextEnds* ends;
+  std::vector<uint32_t>* ends;
   uint32_t offset;
 };
 
-int OnContext(unsigned int id, unsigned long long /*from*/, unsigned long long to,
+int OnContext(unsigned int /*id*/, unsigned long long /*from*/, unsigned long long to,
               unsigned int /*flags*/, void* context) {
   auto* collector = static_cast<ContextCollector*>(context);
-  const Kind kind = internal::TriggerSpecs()[id].kind;
-  (*collector->ends)[static_cast<int>(kind)].push_back(static_cast<uint32_t>(to) +
-                                                       collector->offset);
+  collector->ends->push_back(static_cast<uint32_t>(to) + collector->offset);
   return 0;
 }
 
@@ -166,37 +181,62 @@ int OnContext(unsigned int id, unsigned long long /*from*/, unsigned long long t
 // remembered and fails the scan.
 class HyperscanContextFinder final : public internal::ContextFinder {
  public:
-  HyperscanContextFinder(const hs_database_t* database, hs_scratch_t* scratch)
-      : database_(database), scratch_(scratch) {}
+  HyperscanContextFinder(const std::array<hs_database_t*, internal::kNumKinds>& databases,
+                         hs_scratch_t* scratch)
+      : databases_(databases), scratch_(scratch) {}
 
-  void Find(std::string_view text, internal::Window window, ContextEnds& ends) const override {
+  void Find(std::string_view text, internal::Window window, Kind kind,
+            std::vector<uint32_t>& ends) const override {
+    const size_t first = ends.size();
     ContextCollector collector{&ends, static_cast<uint32_t>(window.begin)};
-    const hs_error_t rc = hs_scan(database_, text.data() + window.begin,
+    const hs_error_t rc = hs_scan(databases_[static_cast<size_t>(kind)], text.data() + window.begin,
                                   static_cast<unsigned>(window.end - window.begin), 0, scratch_,
                                   OnContext, &collector);
     if (rc != HS_SUCCESS) {
       failure_ = rc;
     }
-    for (auto& kind_ends : ends) {
-      if (std::adjacent_find(kind_ends.begin(), kind_ends.end(), std::greater_equal<>()) ==
-          kind_ends.end()) {
-        continue;  // already strictly ascending, as Hyperscan reports as a rule
-      }
-      std::sort(kind_ends.begin(), kind_ends.end());
-      kind_ends.erase(std::unique(kind_ends.begin(), kind_ends.end()), kind_ends.end());
+    const auto found = ends.begin() + static_cast<std::ptrdiff_t>(first);
+    if (std::adjacent_find(found, ends.end(), std::greater_equal<>()) != ends.end()) {
+      // Hyperscan reports in end order as a rule; not relied upon.
+      std::sort(found, ends.end());
+      ends.erase(std::unique(found, ends.end()), ends.end());
     }
   }
 
   hs_error_t failure() const { return failure_; }
 
  private:
-  const hs_database_t* database_;
+  const std::array<hs_database_t*, internal::kNumKinds>& databases_;
   hs_scratch_t* scratch_;
   mutable hs_error_t failure_ = HS_SUCCESS;
 };
 
+bool TriggerBefore(const Trigger& a, const Trigger& b) {
+  return a.to != b.to ? a.to < b.to : a.spec < b.spec;
+}
+
+// Puts every trigger in text order into buffers.triggers. They come from three sources
+// (the whole-text pass, the digit runs, the windows), each in order as a rule; a source
+// that is not is sorted first, then the three are merged.
+void MergeTriggers(internal::ScanBuffers& buffers) {
+  std::vector<Trigger>& whole_text = buffers.triggers;
+  std::vector<Trigger>& digit_runs = buffers.digit_runs.triggers;
+  std::vector<Trigger>& windows = buffers.window_triggers;
+  for (std::vector<Trigger>* source : {&whole_text, &digit_runs, &windows}) {
+    if (!std::is_sorted(source->begin(), source->end(), TriggerBefore)) {
+      std::sort(source->begin(), source->end(), TriggerBefore);
+    }
+  }
+  buffers.merged.resize(whole_text.size() + digit_runs.size());
+  std::merge(whole_text.begin(), whole_text.end(), digit_runs.begin(), digit_runs.end(),
+             buffers.merged.begin(), TriggerBefore);
+  whole_text.resize(buffers.merged.size() + windows.size());
+  std::merge(buffers.merged.begin(), buffers.merged.end(), windows.begin(), windows.end(),
+             whole_text.begin(), TriggerBefore);
+}
+
 // True if `a` is preferred to `b` when they overlap: more confident, then longer, then
-// earlier.
+// earlier, then the lower type.
 bool Preferred(const Finding& a, const Finding& b) {
   if (a.confidence != b.confidence) {
     return a.confidence > b.confidence;
@@ -204,7 +244,10 @@ bool Preferred(const Finding& a, const Finding& b) {
   if (a.end - a.start != b.end - b.start) {
     return a.end - a.start > b.end - b.start;
   }
-  return a.start < b.start;
+  if (a.start != b.start) {
+    return a.start < b.start;
+  }
+  return a.type < b.type;  // the same span twice: a fixed choice, whatever the input order
 }
 
 // Greedy choice within one cluster of overlapping candidates: the preferred candidate
@@ -236,15 +279,19 @@ void ResolveCluster(std::span<Finding> cluster, std::vector<Finding>& result) {
 // Picks a non-overlapping subset: where candidates overlap, the more confident, then the
 // longer, then the earlier wins. Candidates are grouped into clusters of transitively
 // overlapping spans first; clusters are independent, and most are a single candidate.
-std::vector<Finding> Resolve(std::vector<Finding> candidates, double min_confidence,
+std::vector<Finding> Resolve(std::vector<Finding>& candidates, double min_confidence,
                              const std::array<bool, kNumPiiTypes>& enabled) {
   std::erase_if(candidates, [&](const Finding& f) {
     return f.end <= f.start || f.confidence < min_confidence ||
            !enabled[static_cast<size_t>(f.type)];
   });
-  std::sort(candidates.begin(), candidates.end(), [](const Finding& a, const Finding& b) {
+  // Extractors run in text order (see Scan), so the candidates are mostly in order already.
+  const auto by_span = [](const Finding& a, const Finding& b) {
     return a.start != b.start ? a.start < b.start : a.end < b.end;
-  });
+  };
+  if (!std::is_sorted(candidates.begin(), candidates.end(), by_span)) {
+    std::sort(candidates.begin(), candidates.end(), by_span);
+  }
   std::vector<Finding> result;
   result.reserve(candidates.size());
   size_t i = 0;
@@ -288,13 +335,19 @@ absl::StatusOr<std::unique_ptr<Scanner>> Scanner::Create(const ScannerOptions& o
           fmt::format("privacy: phone region '{}' is not an ISO 3166 code", region));
     }
   }
-  for (Tier tier : {Tier::kWholeText, Tier::kNearDigits, Tier::kContext}) {  // not kDigitRuns
-    hs_database_t*& database = impl->databases[static_cast<size_t>(tier)];
-    RETURN_IF_ERROR(Compile(tier, &database));
-    // One scratch serves every database; hs_alloc_scratch grows it to fit each.
-    if (hs_alloc_scratch(database, &impl->prototype) != HS_SUCCESS) {
+  // One scratch serves every database; hs_alloc_scratch grows it to fit each.
+  const auto add = [&](Tier tier, std::optional<Kind> kind, hs_database_t** database) {
+    RETURN_IF_ERROR(Compile(tier, kind, database));
+    if (hs_alloc_scratch(*database, &impl->prototype) != HS_SUCCESS) {
       return absl::ResourceExhaustedError("privacy: cannot allocate Hyperscan scratch");
     }
+    return absl::OkStatus();
+  };
+  for (Tier tier : {Tier::kWholeText, Tier::kNearDigits}) {
+    RETURN_IF_ERROR(add(tier, std::nullopt, &impl->databases[static_cast<size_t>(tier)]));
+  }
+  for (int kind = internal::kFirstContextKind; kind < internal::kNumKinds; ++kind) {
+    RETURN_IF_ERROR(add(Tier::kContext, static_cast<Kind>(kind), &impl->context_databases[kind]));
   }
   return std::unique_ptr<Scanner>(new Scanner(options, std::move(impl)));
 }
@@ -307,46 +360,54 @@ absl::StatusOr<std::vector<Finding>> Scanner::Scan(std::string_view text) const 
     return std::vector<Finding>{};
   }
   const std::vector<TriggerSpec>& specs = internal::TriggerSpecs();
-  auto scratch = impl_->AcquireScratch();
-  if (!scratch.ok()) {
-    return scratch.status();
+  auto acquired = impl_->AcquireWorkspace();
+  if (!acquired.ok()) {
+    return acquired.status();
   }
   // Returned to the pool on every path out of the scan.
-  struct ScratchLease {
+  struct WorkspaceLease {
     const Impl& impl;
-    hs_scratch_t* scratch;
-    ~ScratchLease() { impl.ReleaseScratch(scratch); }
-  } lease{*impl_, *scratch};
+    std::unique_ptr<Impl::Workspace> workspace;
+    size_t text_size;
+    ~WorkspaceLease() { impl.ReleaseWorkspace(std::move(workspace), text_size); }
+  } lease{*impl_, *std::move(acquired), text.size()};
+  hs_scratch_t* scratch = lease.workspace->scratch;
+  internal::ScanBuffers& buffers = lease.workspace->buffers;
 
-  std::vector<Trigger> triggers;
-  TriggerCollector collector{&triggers};
+  buffers.triggers.clear();
+  TriggerCollector collector{&buffers.triggers};
   hs_error_t rc = hs_scan(impl_->database(Tier::kWholeText), text.data(),
-                          static_cast<unsigned>(text.size()), 0, *scratch, OnTrigger, &collector);
-  internal::DigitRuns digit_runs = internal::ScanDigitRuns(text);
-  triggers.insert(triggers.end(), digit_runs.triggers.begin(), digit_runs.triggers.end());
-  for (const internal::Window& window : digit_runs.windows) {
+                          static_cast<unsigned>(text.size()), 0, scratch, OnTrigger, &collector);
+  internal::ScanDigitRuns(text, buffers.digit_runs);
+  buffers.window_triggers.clear();
+  collector.triggers = &buffers.window_triggers;
+  for (const internal::Window& window : buffers.digit_runs.windows) {
     if (rc != HS_SUCCESS) {
       break;
     }
     collector.offset = static_cast<uint32_t>(window.begin);
     rc = hs_scan(impl_->database(Tier::kNearDigits), text.data() + window.begin,
-                 static_cast<unsigned>(window.end - window.begin), 0, *scratch, OnTrigger,
+                 static_cast<unsigned>(window.end - window.begin), 0, scratch, OnTrigger,
                  &collector);
   }
   if (rc != HS_SUCCESS) {
     return absl::InternalError(fmt::format("privacy: hs_scan failed ({})", rc));
   }
 
-  const HyperscanContextFinder context_finder(impl_->database(Tier::kContext), *scratch);
-  ScanState state(text, options_.phone_regions, impl_->phone_verdicts, context_finder);
-  for (const Trigger& t : triggers) {
+  // Extract in text order: each context chunk is then asked for in turn (its readahead
+  // works) and the candidates come out nearly sorted.
+  MergeTriggers(buffers);
+
+  const HyperscanContextFinder context_finder(impl_->context_databases, scratch);
+  ScanState state(text, options_.phone_regions, impl_->phone_verdicts, context_finder, buffers);
+  for (const Trigger& t : buffers.triggers) {
     internal::Extract(specs[t.spec], t.to, state);
   }
   if (context_finder.failure() != HS_SUCCESS) {
     return absl::InternalError(
         fmt::format("privacy: hs_scan failed ({})", context_finder.failure()));
   }
-  return Resolve(std::move(state.candidates), options_.min_confidence, impl_->enabled);
+  return Resolve(state.candidates, options_.min_confidence, impl_->enabled);
 }
 
 }  // namespace bulwark::privacy

@@ -68,7 +68,9 @@ inline constexpr size_t kMaxContextWord = 40;
 //    ScanDigitRuns (their patterns document the shape; they are not compiled);
 //  - kNearDigits: IBANs and street addresses, a Hyperscan pass over small windows around
 //    the digit runs that could start or end one;
-//  - kContext: context words, scanned lazily per chunk when an extractor asks.
+//  - kContext: context words, one database per context kind, scanned lazily per chunk
+//    and kind when an extractor asks (most numbers need one or two kinds, and the
+//    cost of a Hyperscan pass grows with every pattern in its database).
 enum class Tier : uint8_t { kWholeText, kDigitRuns, kNearDigits, kContext };
 Tier TierOf(Kind kind);
 
@@ -96,26 +98,40 @@ struct DigitRuns {
   // to word boundaries so that \b behaves as in the text.
   std::vector<Window> windows;
 };
+// Fills `runs` (cleared first) for `text`.
+void ScanDigitRuns(std::string_view text, DigitRuns& runs);
 DigitRuns ScanDigitRuns(std::string_view text);
 
-// Finds the context words whose match ends in [window.begin, window.end) and appends
-// their end offsets (ascending) per context kind. Implemented by the scanner.
+// The buffers one scan fills. They are kept between scans, with the Hyperscan scratch,
+// so that scanning a long text does not allocate and fault in fresh pages for each of
+// them every time.
+struct ScanBuffers {
+  std::vector<Trigger> triggers;         // the whole-text pass's; then every trigger, in order
+  std::vector<Trigger> window_triggers;  // the kNearDigits windows'
+  std::vector<Trigger> merged;           // room for merging the three sources
+  DigitRuns digit_runs;
+  std::vector<Finding> candidates;
+  // Context words (see ScanState).
+  std::vector<uint8_t> chunk_scanned;
+  std::array<std::vector<uint32_t>, kNumKinds> context_ends;
+  std::vector<uint32_t> found;
+};
+
+// Finds the context words of `kind` in text[window.begin, window.end) and appends the
+// offsets where they end to `ends`, ascending. Implemented by the scanner.
 class ContextFinder {
  public:
   virtual ~ContextFinder() = default;
-  virtual void Find(std::string_view text, Window window,
-                    std::array<std::vector<uint32_t>, kNumKinds>& ends) const = 0;
+  virtual void Find(std::string_view text, Window window, Kind kind,
+                    std::vector<uint32_t>& ends) const = 0;
 };
 
 // Per-scan state handed to the extractors.
 class ScanState {
  public:
+  // Clears the per-scan parts of `buffers`, which the state then uses.
   ScanState(std::string_view scanned, std::span<const std::string> regions, PhoneVerdicts& verdicts,
-            const ContextFinder& context_finder)
-      : text(scanned),
-        phone_regions(regions),
-        phone_verdicts(verdicts),
-        context_finder_(context_finder) {}
+            const ContextFinder& context_finder, ScanBuffers& buffers);
 
   std::string_view text;
   std::span<const std::string> phone_regions;
@@ -123,7 +139,7 @@ class ScanState {
   // Per extractor kind: the end of the last span it examined; triggers ending at or
   // before it are skipped, which keeps the work linear.
   std::array<size_t, kNumKinds> processed_end{};
-  std::vector<Finding> candidates;
+  std::vector<Finding>& candidates;  // in ScanBuffers
 
   // True if a context word of `kind` ends within [from, to]. Scans the chunks around
   // the range for context words on first use.
@@ -139,15 +155,19 @@ class ScanState {
  private:
   static constexpr size_t kChunk = 256;
   static constexpr size_t kMaxReadahead = 64;  // chunks: 16 KB
-  void EnsureContext(size_t chunk);
+  static_assert(kNumKinds - kFirstContextKind <= 8, "one bit per context kind in a chunk's byte");
+  void EnsureContext(Kind kind, size_t chunk);
 
   const ContextFinder& context_finder_;
-  std::vector<bool> chunk_scanned_;
-  size_t next_sequential_chunk_ = 0;
-  size_t readahead_ = 1;
-  std::array<std::vector<uint32_t>, kNumKinds> found_;  // one Find's results, reused
-  // End offsets of context words, ascending, per context kind (scanned chunks only).
-  std::array<std::vector<uint32_t>, kNumKinds> context_ends_;
+  // In ScanBuffers: per chunk, one bit per context kind, set once the chunk was scanned
+  // for that kind; per context kind, the end offsets of its words found so far,
+  // ascending; one Find's results.
+  std::vector<uint8_t>& chunk_scanned_;
+  std::array<std::vector<uint32_t>, kNumKinds>& context_ends_;
+  std::vector<uint32_t>& found_;
+  // Per context kind: readahead state (see EnsureContext).
+  std::array<size_t, kNumKinds> next_sequential_chunk_{};
+  std::array<size_t, kNumKinds> readahead_{};
 };
 
 // Runs the extractor for the trigger spec `spec` whose match ended at `to`.
