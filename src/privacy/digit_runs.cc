@@ -136,6 +136,7 @@ void ScanDigitRuns(std::string_view text, DigitRuns& found) {
       single_dots += next == end + 1 && text[end] == '.' ? 1 : 0;
       end = next;
     }
+    const size_t first_trigger = found.triggers.size();
     if (numeric_end != 0) {
       found.triggers.push_back(
           Trigger{static_cast<uint32_t>(numeric_end), static_cast<uint16_t>(numeric_spec)});
@@ -155,6 +156,9 @@ void ScanDigitRuns(std::string_view text, DigitRuns& found) {
         }
       }
       AddDottedQuads(groups, static_cast<uint16_t>(ipv4_spec), found.triggers);
+      // A quad can end before the number's seventh digit; keep the triggers in order.
+      std::sort(found.triggers.begin() + static_cast<std::ptrdiff_t>(first_trigger),
+                found.triggers.end(), TriggerBefore);
     }
     const bool iban =
         first_group >= 2 && start >= 2 && IsUpper(text[start - 2]) && IsUpper(text[start - 1]);

@@ -236,18 +236,22 @@ struct NumericToken {
   size_t end = 0;
   bool plus = false;
   bool paren = false;
-  std::string digits;
-  // Inline capacity covers real numbers (a card has 4-5 groups): no allocation per token.
-  absl::InlinedVector<size_t, 8> groups;  // digit group lengths
-  std::string seps;                       // the separator run between groups, first char of each
+  // Inline capacities cover real numbers (a card has 16 digits in 4-5 groups), so a token
+  // allocates nothing; a token spans at most kMaxNumericToken bytes in any case.
+  absl::InlinedVector<char, 24> digit_chars;
+  absl::InlinedVector<size_t, 8> groups;   // digit group lengths
+  absl::InlinedVector<char, 8> sep_chars;  // the separator run between groups, first char of each
+
+  std::string_view digits() const { return {digit_chars.data(), digit_chars.size()}; }
+  std::string_view seps() const { return {sep_chars.data(), sep_chars.size()}; }
 };
 
 bool LooksLikeDate(const NumericToken& t) {
   if (t.groups.size() < 3) {
     return false;
   }
-  const char s0 = t.seps[0];
-  if ((s0 != '/' && s0 != '-' && s0 != '.') || t.seps[1] != s0) {
+  const char s0 = t.seps()[0];
+  if ((s0 != '/' && s0 != '-' && s0 != '.') || t.seps()[1] != s0) {
     return false;
   }
   const size_t a = t.groups[0], b = t.groups[1], c = t.groups[2];
@@ -259,8 +263,8 @@ bool CardGrouping(const NumericToken& t) {
   if (g.size() == 1) {
     return true;
   }
-  for (char s : t.seps) {
-    if (s != t.seps[0] || (s != ' ' && s != '-')) {
+  for (char s : t.seps()) {
+    if (s != t.seps()[0] || (s != ' ' && s != '-')) {
       return false;
     }
   }
@@ -282,7 +286,7 @@ bool PhoneValidUncached(const NumericToken& t, const std::string& raw, ScanState
     return util.Parse(raw, "ZZ", &number) == PhoneNumberUtil::NO_PARSING_ERROR &&
            util.IsValidNumber(number);
   }
-  const bool trunk_zero = t.digits[0] == '0';
+  const bool trunk_zero = t.digits()[0] == '0';
   for (const std::string& region : state.phone_regions) {
     const bool nanp = region == "US" || region == "CA";
     if (trunk_zero && nanp) {
@@ -311,7 +315,7 @@ bool PhoneValid(const NumericToken& t, ScanState& state) {
 
 void ClassifyNumber(const NumericToken& t, ScanState& state) {
   const std::string_view text = state.text;
-  const size_t n = t.digits.size();
+  const size_t n = t.digits().size();
   // Context words are looked up only once a shape needs them: most numbers in prose
   // (dates, versions, prices) are rejected on shape alone.
   const auto negative = [&] { return state.ContextBefore(Kind::kCtxNegative, t.start, 24); };
@@ -321,9 +325,10 @@ void ClassifyNumber(const NumericToken& t, ScanState& state) {
 
   // US SSN: 3-2-4 with '-' or ' ', or nine bare digits after an SSN context word.
   if (t.groups.size() == 3 && t.groups[0] == 3 && t.groups[1] == 2 && t.groups[2] == 4 &&
-      t.seps[0] == t.seps[1] && (t.seps[0] == '-' || t.seps[0] == ' ') && !t.plus && !t.paren) {
-    if (SsnValid(t.digits.substr(0, 3), t.digits.substr(3, 2), t.digits.substr(5, 4))) {
-      double confidence = t.seps[0] == '-' ? 0.85 : 0.6;
+      t.seps()[0] == t.seps()[1] && (t.seps()[0] == '-' || t.seps()[0] == ' ') && !t.plus &&
+      !t.paren) {
+    if (SsnValid(t.digits().substr(0, 3), t.digits().substr(3, 2), t.digits().substr(5, 4))) {
+      double confidence = t.seps()[0] == '-' ? 0.85 : 0.6;
       const bool ssn_word = ssn_context();
       if (ssn_word) {
         confidence = 0.98;
@@ -336,7 +341,7 @@ void ClassifyNumber(const NumericToken& t, ScanState& state) {
     return;
   }
   if (n == 9 && t.groups.size() == 1 && ssn_context()) {
-    if (SsnValid(t.digits.substr(0, 3), t.digits.substr(3, 2), t.digits.substr(5, 4))) {
+    if (SsnValid(t.digits().substr(0, 3), t.digits().substr(3, 2), t.digits().substr(5, 4))) {
       state.Add(PiiType::kUsSsn, t.start, t.end, 0.9);
     }
     return;
@@ -344,7 +349,7 @@ void ClassifyNumber(const NumericToken& t, ScanState& state) {
 
   // Credit cards: 12-19 digits in a card grouping; a Luhn or issuer failure is final.
   if (n >= 12 && n <= 19 && !t.plus && !t.paren && CardGrouping(t)) {
-    if (LuhnValid(t.digits) && CardIssuerValid(t.digits)) {
+    if (LuhnValid(t.digits()) && CardIssuerValid(t.digits())) {
       double confidence = 0.95;
       if (negative() && !state.ContextBefore(Kind::kCtxCard, t.start, kContextWindow)) {
         confidence = 0.6;
@@ -360,10 +365,10 @@ void ClassifyNumber(const NumericToken& t, ScanState& state) {
   if (LooksLikeDate(t)) {
     return;
   }
-  if (t.groups.size() == 4 && t.seps.find_first_not_of('.') == std::string::npos) {
+  if (t.groups.size() == 4 && t.seps().find_first_not_of('.') == std::string_view::npos) {
     return;  // dotted quad: the IPv4 extractor's business
   }
-  if (t.seps.find('.') != std::string::npos && t.groups.size() > 4) {
+  if (t.seps().find('.') != std::string_view::npos && t.groups.size() > 4) {
     return;  // long dotted runs are version numbers or OIDs
   }
 
@@ -375,7 +380,7 @@ void ClassifyNumber(const NumericToken& t, ScanState& state) {
     // National formats group digits in twos or more; a single digit is only a leading
     // trunk or NANP "1" ("1-800-...", "0 800 ..."). Cheap, and spares libphonenumber.
     for (size_t i = 0; i < t.groups.size(); ++i) {
-      if (t.groups[i] == 1 && !(i == 0 && (t.digits[0] == '1' || t.digits[0] == '0'))) {
+      if (t.groups[i] == 1 && !(i == 0 && (t.digits()[0] == '1' || t.digits()[0] == '0'))) {
         return;
       }
     }
@@ -390,7 +395,7 @@ void ClassifyNumber(const NumericToken& t, ScanState& state) {
   if (!t.plus && !formatted && !phone_context) {
     return;
   }
-  if (!t.plus && t.seps.find('/') != std::string::npos && !phone_context) {
+  if (!t.plus && t.seps().find('/') != std::string_view::npos && !phone_context) {
     return;  // fractions, dates, paths
   }
   if (!PhoneValid(t, state)) {
@@ -486,23 +491,23 @@ void ExtractNumeric(size_t to, ScanState& state) {
         group = 0;
         in_sep = false;
       }
-      t.digits.push_back(c);
+      t.digit_chars.push_back(c);
       ++group;
     } else if (c == '(' || c == ')') {
       t.paren = true;
       if (!in_sep && group > 0) {
         in_sep = true;
-        t.seps.push_back(c);
+        t.sep_chars.push_back(c);
       }
     } else if (IsNumSep(c)) {
       if (!in_sep && group > 0) {
         in_sep = true;
-        t.seps.push_back(c);
+        t.sep_chars.push_back(c);
       }
     }
   }
   t.groups.push_back(group);
-  if (t.digits.empty() || t.seps.size() + 1 != t.groups.size()) {
+  if (t.digit_chars.empty() || t.sep_chars.size() + 1 != t.groups.size()) {
     return;
   }
   ClassifyNumber(t, state);
@@ -595,7 +600,7 @@ void ExtractIban(size_t to, ScanState& state) {
   if (length == 0) {
     return;
   }
-  std::string compact;
+  absl::InlinedVector<char, 36> compact;  // an IBAN has at most 34 characters
   size_t end = start;
   while (end < text.size() && static_cast<int>(compact.size()) < length) {
     const char c = text[end];
@@ -612,7 +617,7 @@ void ExtractIban(size_t to, ScanState& state) {
   if (static_cast<int>(compact.size()) != length || IsAlnum(At(text, end))) {
     return;
   }
-  if (!IbanValid(compact)) {
+  if (!IbanValid(std::string_view(compact.data(), compact.size()))) {
     return;
   }
   state.processed_end[kind] = end;

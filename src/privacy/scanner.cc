@@ -29,6 +29,7 @@ using internal::Kind;
 using internal::ScanState;
 using internal::Tier;
 using internal::Trigger;
+using internal::TriggerBefore;
 using internal::TriggerSpec;
 
 struct Scanner::Impl {
@@ -210,10 +211,6 @@ class HyperscanContextFinder final : public internal::ContextFinder {
   hs_scratch_t* scratch_;
   mutable hs_error_t failure_ = HS_SUCCESS;
 };
-
-bool TriggerBefore(const Trigger& a, const Trigger& b) {
-  return a.to != b.to ? a.to < b.to : a.spec < b.spec;
-}
 
 // Puts every trigger in text order into buffers.triggers. They come from three sources
 // (the whole-text pass, the digit runs, the windows), each in order as a rule; a source

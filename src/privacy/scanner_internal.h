@@ -80,6 +80,11 @@ struct Trigger {
   uint16_t spec;
 };
 
+// Text order for triggers: by end offset, then by pattern.
+inline bool TriggerBefore(const Trigger& a, const Trigger& b) {
+  return a.to != b.to ? a.to < b.to : a.spec < b.spec;
+}
+
 // A half-open byte range of the text.
 struct Window {
   size_t begin;
