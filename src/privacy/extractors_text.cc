@@ -7,6 +7,7 @@
 #include <array>
 #include <string>
 
+#include "absl/container/flat_hash_set.h"
 #include "privacy/scanner_internal.h"
 #include "privacy/text_util.h"
 #include "privacy/validators.h"
@@ -345,19 +346,15 @@ constexpr std::string_view kStopWords[] = {
     "Each",
 };
 
-// A word list searchable in O(log n): the lists run to hundreds of words and are asked
-// for every capitalised word near a trigger.
+// A word list searchable in O(1): the lists run to hundreds of words and are asked for
+// every capitalised word near a trigger.
 class WordSet {
  public:
-  explicit WordSet(std::span<const std::string_view> words) : words_(words.begin(), words.end()) {
-    std::sort(words_.begin(), words_.end());
-  }
-  bool Contains(std::string_view word) const {
-    return std::binary_search(words_.begin(), words_.end(), word);
-  }
+  explicit WordSet(std::span<const std::string_view> words) : words_(words.begin(), words.end()) {}
+  bool Contains(std::string_view word) const { return words_.contains(word); }
 
  private:
-  std::vector<std::string_view> words_;
+  absl::flat_hash_set<std::string_view> words_;
 };
 
 bool IsStopWord(std::string_view word) {
