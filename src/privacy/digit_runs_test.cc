@@ -100,6 +100,46 @@ TEST(LazyContext, ContextWordsCountAcrossChunkEdges) {
   }
 }
 
+// In dense text the context chunks are asked for one after another and read ahead in
+// growing runs, per context kind. Lines that cannot see each other's context words must
+// then give exactly what each line gives alone, wherever it sits, and a scan that reuses
+// a pooled workspace must give the same as a fresh one.
+TEST(LazyContext, ReadaheadInDenseTextMatchesLineByLine) {
+  auto scanner = Scanner::Create();
+  ASSERT_TRUE(scanner.ok());
+  const std::vector<std::string> lines = {
+      "call +1 415-555-2671 or card 4111 1111 1111 1111, ssn 536-22-1234, order 4155552671",
+      "tracking 123456789 for 536-22-1234 and 415 555 2671 from 10.0.0.1 (v 10.0.0.2)",
+      "Contact Sarah Johnson at sarah@example.com, IBAN DE89 3704 0044 0532 0130 00",
+  };
+  std::string text;
+  std::vector<Finding> expected;
+  for (size_t i = 0; text.size() < 100'000; ++i) {
+    const std::string& line = lines[i % lines.size()];
+    auto alone = (*scanner)->Scan(line);
+    ASSERT_TRUE(alone.ok());
+    ASSERT_FALSE(alone->empty());
+    for (Finding f : *alone) {
+      f.start += text.size();
+      f.end += text.size();
+      expected.push_back(f);
+    }
+    text += line;
+    text += std::string(64, ' ') + "\n";  // beyond every context window
+  }
+  for (int round = 0; round < 2; ++round) {
+    auto findings = (*scanner)->Scan(text);
+    ASSERT_TRUE(findings.ok());
+    ASSERT_EQ(findings->size(), expected.size()) << "round " << round;
+    for (size_t i = 0; i < expected.size(); ++i) {
+      EXPECT_EQ((*findings)[i].type, expected[i].type) << i;
+      EXPECT_EQ((*findings)[i].start, expected[i].start) << i;
+      EXPECT_EQ((*findings)[i].end, expected[i].end) << i;
+      ASSERT_DOUBLE_EQ((*findings)[i].confidence, expected[i].confidence) << i;
+    }
+  }
+}
+
 TEST(LazyContext, GreetingsFindBareFirstNames) {
   auto scanner = Scanner::Create();
   ASSERT_TRUE(scanner.ok());
