@@ -1,6 +1,7 @@
 #include "privacy/scanner.h"
 
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -228,6 +229,42 @@ TEST_F(ScannerTest, PathologicalInputsStayLinear) {
     }
     auto findings = scanner_->Scan(text);
     ASSERT_TRUE(findings.ok());
+  }
+}
+
+// Scans share the scanner's pooled workspaces (Hyperscan scratch and buffers): threads
+// scanning texts of different sizes at once must each get what a lone scan gives.
+TEST(Scanner, ConcurrentScansGetTheirOwnResults) {
+  auto scanner = Scanner::Create();
+  ASSERT_TRUE(scanner.ok());
+  std::vector<std::string> texts;
+  std::vector<size_t> expected;
+  for (size_t repeat : {1, 7, 40, 300}) {
+    std::string text;
+    for (size_t i = 0; i < repeat; ++i) {
+      text += "Call +1 415-555-2671, mail sarah@example.com, SSN 536-22-1234. ";
+    }
+    auto alone = (*scanner)->Scan(text);
+    ASSERT_TRUE(alone.ok());
+    ASSERT_EQ(alone->size(), 3 * repeat);
+    texts.push_back(text);
+    expected.push_back(alone->size());
+  }
+  std::vector<std::vector<size_t>> seen(texts.size());
+  std::vector<std::thread> threads;
+  for (size_t t = 0; t < texts.size(); ++t) {
+    threads.emplace_back([&, t] {
+      for (int round = 0; round < 50; ++round) {
+        auto findings = (*scanner)->Scan(texts[t]);
+        seen[t].push_back(findings.ok() ? findings->size() : 0);
+      }
+    });
+  }
+  for (std::thread& thread : threads) {
+    thread.join();
+  }
+  for (size_t t = 0; t < texts.size(); ++t) {
+    EXPECT_EQ(seen[t], std::vector<size_t>(50, expected[t])) << "text " << t;
   }
 }
 
