@@ -1,9 +1,13 @@
-// The scan's tiers: digit runs, windows for the near-digit patterns, and context words
-// found lazily per chunk (which must behave as if the whole text had been scanned).
+// The scan's tiers: digit runs, colon runs (IPv6), windows for the near-digit patterns, and context
+// words found lazily per chunk (which must behave as if the whole text had been scanned).
+#include <algorithm>
+#include <map>
+#include <random>
 #include <string>
 #include <vector>
 
 #include <gtest/gtest.h>
+#include <hs/hs.h>
 
 #include "privacy/scanner.h"
 #include "privacy/scanner_internal.h"
@@ -70,6 +74,82 @@ TEST(DigitRuns, WindowsCoverIbansAndStreetAddresses) {
   for (size_t i = 1; i < runs.windows.size(); ++i) {
     EXPECT_LT(runs.windows[i - 1].end, runs.windows[i].begin);  // sorted, disjoint
   }
+}
+
+// What Hyperscan reports for the kIpv6 patterns, with the scanner's dropping of a match
+// that ends right after the same pattern's previous one.
+std::vector<internal::Trigger> HyperscanIpv6Triggers(const std::string& text);
+
+hs_database_t* CompileIpv6Patterns() {
+  const std::vector<internal::TriggerSpec>& specs = internal::TriggerSpecs();
+  std::vector<const char*> patterns;
+  std::vector<unsigned> flags;
+  std::vector<unsigned> ids;
+  for (size_t i = 0; i < specs.size(); ++i) {
+    if (specs[i].kind == Kind::kIpv6) {
+      patterns.push_back(specs[i].pattern.c_str());
+      flags.push_back(specs[i].flags);
+      ids.push_back(static_cast<unsigned>(i));
+    }
+  }
+  hs_database_t* database = nullptr;
+  hs_compile_error_t* error = nullptr;
+  EXPECT_EQ(hs_compile_multi(patterns.data(), flags.data(), ids.data(),
+                             static_cast<unsigned>(patterns.size()), HS_MODE_BLOCK, nullptr,
+                             &database, &error),
+            HS_SUCCESS);
+  return database;
+}
+
+std::vector<internal::Trigger> HyperscanIpv6Triggers(const std::string& text) {
+  static hs_database_t* const database = CompileIpv6Patterns();
+  static hs_scratch_t* const scratch = [] {
+    hs_scratch_t* allocated = nullptr;
+    EXPECT_EQ(hs_alloc_scratch(database, &allocated), HS_SUCCESS);
+    return allocated;
+  }();
+  struct Collected {
+    std::vector<internal::Trigger> triggers;
+    std::map<unsigned, unsigned long long> last;
+  } collected;
+  hs_scan(
+      database, text.data(), static_cast<unsigned>(text.size()), 0, scratch,
+      [](unsigned id, unsigned long long, unsigned long long to, unsigned, void* context) {
+        auto* c = static_cast<Collected*>(context);
+        auto [it, first] = c->last.emplace(id, to);
+        if (first || to != it->second + 1) {
+          c->triggers.push_back(
+              internal::Trigger{static_cast<uint32_t>(to), static_cast<uint16_t>(id)});
+        }
+        it->second = to;
+        return 0;
+      },
+      &collected);
+  std::sort(collected.triggers.begin(), collected.triggers.end(), internal::TriggerBefore);
+  return collected.triggers;
+}
+
+// ScanColonRuns stands in for Hyperscan: on random text made of hex digits, colons and a
+// few other bytes it must report exactly the same triggers.
+TEST(ColonRuns, SameTriggersAsHyperscan) {
+  std::mt19937 random(7);
+  const std::string alphabet = "0123456789abcdefABCDEF::::::gz. \n";
+  std::vector<internal::Trigger> colon_triggers;
+  for (int round = 0; round < 2000; ++round) {
+    std::string text(1 + random() % 80, ' ');
+    for (char& c : text) {
+      c = alphabet[random() % alphabet.size()];
+    }
+    internal::ScanColonRuns(text, colon_triggers);
+    const std::vector<internal::Trigger> expected = HyperscanIpv6Triggers(text);
+    ASSERT_EQ(colon_triggers.size(), expected.size()) << "text: " << text;
+    for (size_t i = 0; i < expected.size(); ++i) {
+      EXPECT_EQ(colon_triggers[i].to, expected[i].to) << "text: " << text;
+      EXPECT_EQ(colon_triggers[i].spec, expected[i].spec) << "text: " << text;
+    }
+  }
+  internal::ScanColonRuns("2001:db8::1 and 12:30:45", colon_triggers);
+  EXPECT_FALSE(colon_triggers.empty());
 }
 
 // Context words are scanned per 256-byte chunk on demand; a word on either side of a

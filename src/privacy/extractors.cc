@@ -853,6 +853,8 @@ Tier TierOf(Kind kind) {
     case Kind::kNumeric:
     case Kind::kIpv4:
       return Tier::kDigitRuns;
+    case Kind::kIpv6:
+      return Tier::kColonRuns;
     case Kind::kIban:
     case Kind::kStreetSuffix:
       return Tier::kNearDigits;

@@ -35,7 +35,7 @@ using internal::TriggerSpec;
 struct Scanner::Impl {
   // One database per tier, indexed by Tier, except kContext (which has one per context
   // kind, indexed by Kind); pattern ids are indexes into TriggerSpecs().
-  std::array<hs_database_t*, 4> databases{};  // kDigitRuns and kContext have none
+  std::array<hs_database_t*, 5> databases{};  // kDigitRuns, kColonRuns and kContext have none
   std::array<hs_database_t*, internal::kNumKinds> context_databases{};
   hs_scratch_t* prototype = nullptr;  // sized for every database
   std::array<bool, kNumPiiTypes> enabled{};
@@ -82,7 +82,7 @@ struct Scanner::Impl {
 
   // A workspace that served a text longer than this gives its buffers back to the
   // allocator rather than keeping them for the next scan.
-  static constexpr size_t kKeepBuffersUpTo = size_t{4} << 20;
+  static constexpr size_t kKeepBuffersUpTo = size_t{1} << 20;
 
   void ReleaseWorkspace(std::unique_ptr<Workspace> workspace, size_t text_size) const {
     if (text_size > kKeepBuffersUpTo) {
@@ -212,24 +212,24 @@ class HyperscanContextFinder final : public internal::ContextFinder {
   mutable hs_error_t failure_ = HS_SUCCESS;
 };
 
-// Puts every trigger in text order into buffers.triggers. They come from three sources
-// (the whole-text pass, the digit runs, the windows), each in order as a rule; a source
-// that is not is sorted first, then the three are merged.
+// Puts every trigger in text order into buffers.triggers. They come from four sources
+// (the whole-text pass, the digit runs, the colons, the windows), each in order as a
+// rule; a source that is not is sorted first, then they are merged one by one.
 void MergeTriggers(internal::ScanBuffers& buffers) {
-  std::vector<Trigger>& whole_text = buffers.triggers;
-  std::vector<Trigger>& digit_runs = buffers.digit_runs.triggers;
-  std::vector<Trigger>& windows = buffers.window_triggers;
-  for (std::vector<Trigger>* source : {&whole_text, &digit_runs, &windows}) {
+  std::vector<Trigger>& merged = buffers.triggers;  // starts as the whole-text pass's
+  for (std::vector<Trigger>* source :
+       {&merged, &buffers.digit_runs.triggers, &buffers.colon_triggers, &buffers.window_triggers}) {
     if (!std::is_sorted(source->begin(), source->end(), TriggerBefore)) {
       std::sort(source->begin(), source->end(), TriggerBefore);
     }
+    if (source == &merged || source->empty()) {
+      continue;
+    }
+    buffers.merged.resize(merged.size() + source->size());
+    std::merge(merged.begin(), merged.end(), source->begin(), source->end(), buffers.merged.begin(),
+               TriggerBefore);
+    merged.swap(buffers.merged);
   }
-  buffers.merged.resize(whole_text.size() + digit_runs.size());
-  std::merge(whole_text.begin(), whole_text.end(), digit_runs.begin(), digit_runs.end(),
-             buffers.merged.begin(), TriggerBefore);
-  whole_text.resize(buffers.merged.size() + windows.size());
-  std::merge(buffers.merged.begin(), buffers.merged.end(), windows.begin(), windows.end(),
-             whole_text.begin(), TriggerBefore);
 }
 
 // True if `a` is preferred to `b` when they overlap: more confident, then longer, then
@@ -376,6 +376,7 @@ absl::StatusOr<std::vector<Finding>> Scanner::Scan(std::string_view text) const 
   hs_error_t rc = hs_scan(impl_->database(Tier::kWholeText), text.data(),
                           static_cast<unsigned>(text.size()), 0, scratch, OnTrigger, &collector);
   internal::ScanDigitRuns(text, buffers.digit_runs);
+  internal::ScanColonRuns(text, buffers.colon_triggers);
   buffers.window_triggers.clear();
   collector.triggers = &buffers.window_triggers;
   for (const internal::Window& window : buffers.digit_runs.windows) {

@@ -66,12 +66,13 @@ inline constexpr size_t kMaxContextWord = 40;
 //    Hyperscan pass over the whole text;
 //  - kDigitRuns: numbers and IPv4 addresses, read directly off the runs of digits by
 //    ScanDigitRuns (their patterns document the shape; they are not compiled);
+//  - kColonRuns: IPv6 shapes, read directly off the colons by ScanColonRuns (likewise);
 //  - kNearDigits: IBANs and street addresses, a Hyperscan pass over small windows around
 //    the digit runs that could start or end one;
 //  - kContext: context words, one database per context kind, scanned lazily per chunk
 //    and kind when an extractor asks (most numbers need one or two kinds, and the
 //    cost of a Hyperscan pass grows with every pattern in its database).
-enum class Tier : uint8_t { kWholeText, kDigitRuns, kNearDigits, kContext };
+enum class Tier : uint8_t { kWholeText, kDigitRuns, kColonRuns, kNearDigits, kContext };
 Tier TierOf(Kind kind);
 
 // One Hyperscan match: pattern id and end offset.
@@ -107,13 +108,19 @@ struct DigitRuns {
 void ScanDigitRuns(std::string_view text, DigitRuns& runs);
 DigitRuns ScanDigitRuns(std::string_view text);
 
+// Fills `triggers` (cleared first) with the kIpv6 triggers of `text`: exactly the end
+// offsets at which Hyperscan would report the two kIpv6 patterns, with the same dropping
+// of a match that ends right after the pattern's previous one.
+void ScanColonRuns(std::string_view text, std::vector<Trigger>& triggers);
+
 // The buffers one scan fills. They are kept between scans, with the Hyperscan scratch,
 // so that scanning a long text does not allocate and fault in fresh pages for each of
 // them every time.
 struct ScanBuffers {
   std::vector<Trigger> triggers;         // the whole-text pass's; then every trigger, in order
   std::vector<Trigger> window_triggers;  // the kNearDigits windows'
-  std::vector<Trigger> merged;           // room for merging the three sources
+  std::vector<Trigger> colon_triggers;   // ScanColonRuns'
+  std::vector<Trigger> merged;           // room for merging the sources
   DigitRuns digit_runs;
   std::vector<Finding> candidates;
   // Context words (see ScanState).
