@@ -11,9 +11,8 @@
 #include <array>
 #include <string>
 
-#include <phonenumbers/phonenumberutil.h>
-
 #include "absl/container/inlined_vector.h"
+#include "privacy/phone_validator.h"
 #include "privacy/scanner_internal.h"
 #include "privacy/text_util.h"
 #include "privacy/validators.h"
@@ -29,9 +28,6 @@ void ExtractGermanAddress(size_t to, ScanState& state);
 std::array<std::string, 2> FirstNamePatterns();
 
 namespace {
-
-using i18n::phonenumbers::PhoneNumber;
-using i18n::phonenumbers::PhoneNumberUtil;
 
 constexpr size_t kMaxNumericToken = 48;
 constexpr size_t kContextWindow = 48;
@@ -279,12 +275,10 @@ bool CardGrouping(const NumericToken& t) {
   return g.size() >= 4 && g.back() >= 1 && g.back() <= 4;
 }
 
-bool PhoneValidUncached(const NumericToken& t, const std::string& raw, ScanState& state) {
-  const PhoneNumberUtil& util = *PhoneNumberUtil::GetInstance();
-  PhoneNumber number;
+bool PhoneValidUncached(const NumericToken& t, std::string_view written, ScanState& state) {
+  const PhoneValidator& validator = PhoneValidator::Get();
   if (t.plus) {
-    return util.Parse(raw, "ZZ", &number) == PhoneNumberUtil::NO_PARSING_ERROR &&
-           util.IsValidNumber(number);
+    return validator.ValidInternational(written);
   }
   const bool trunk_zero = t.digits()[0] == '0';
   for (const std::string& region : state.phone_regions) {
@@ -292,8 +286,7 @@ bool PhoneValidUncached(const NumericToken& t, const std::string& raw, ScanState
     if (trunk_zero && nanp) {
       continue;
     }
-    if (util.Parse(raw, region, &number) == PhoneNumberUtil::NO_PARSING_ERROR &&
-        util.IsValidNumberForRegion(number, region)) {
+    if (validator.ValidForRegion(written, region)) {
       return true;
     }
   }
@@ -308,7 +301,7 @@ bool PhoneValid(const NumericToken& t, ScanState& state) {
   if (const std::optional<bool> known = state.phone_verdicts.Find(key)) {
     return *known;
   }
-  const bool valid = PhoneValidUncached(t, std::string(written), state);
+  const bool valid = PhoneValidUncached(t, written, state);
   state.phone_verdicts.Remember(key, valid);
   return valid;
 }
