@@ -113,6 +113,8 @@ std::vector<std::string> Candidates(std::mt19937& random, size_t per_example) {
         // National numbers with the country code or an international prefix in front.
         out.push_back(Regroup(code + mutated, random));
         out.push_back(Regroup((random() % 2 ? "00" : "011") + code + mutated, random));
+        // An international prefix followed by 0 is not one (ParsePrefixAsIdd).
+        out.push_back(Regroup((random() % 2 ? "00" : "011") + ("0" + mutated), random));
       }
     }
   }
