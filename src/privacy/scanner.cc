@@ -1,8 +1,9 @@
-// The scan: Hyperscan finds triggers in three tiers (see Tier in scanner_internal.h):
-// literal-anchored patterns over the whole text, digit shapes only in the windows that
-// FindDigitWindows picks, and context words lazily, per chunk, when an extractor asks.
-// Each extractor trigger is then expanded and validated (extractors.cc,
-// extractors_text.cc) and the candidates are reduced to a sorted, non-overlapping list.
+// The scan: triggers come from the tiers described at Tier in scanner_internal.h
+// (literal-anchored patterns in one Hyperscan pass over the whole text, numbers and IPv4
+// addresses read off the digit runs, IPv6 shapes read off the colons, IBAN and street
+// patterns in small windows near digits, context words lazily per chunk and kind). The
+// triggers are merged into text order, each is expanded and validated (extractors.cc,
+// extractors_text.cc), and the candidates are reduced to a sorted, non-overlapping list.
 //
 // Memory is bounded: a trigger that ends right after the previous match of the same
 // pattern is dropped in the callback (the extractor of the first one already examines the
