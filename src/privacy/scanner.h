@@ -4,11 +4,11 @@
 //   ASSIGN_OR_RETURN(auto scanner, Scanner::Create());
 //   ASSIGN_OR_RETURN(std::vector<Finding> findings, scanner->Scan(text));
 //
-// A scan is one Hyperscan pass over the text with a fixed set of trigger patterns (cheap
-// shapes such as "x@y", "://", digit runs, key prefixes, context words), followed by
-// validators that parse each candidate locally: Luhn and issuer ranges for cards, mod-97
-// for IBANs, libphonenumber's metadata for phone numbers, inet_pton for IPv6, calendar checks for
-// dates. Context words found in the same pass raise or lower a candidate's confidence.
+// A scan finds triggers (cheap shapes such as "x@y", "://", digit runs, key prefixes,
+// context words) with Hyperscan and a few direct byte scans, then validators parse each
+// candidate locally: Luhn and issuer ranges for cards, mod-97 for IBANs, libphonenumber's
+// metadata for phone numbers, inet_pton for IPv6, calendar checks for dates. Context words
+// nearby raise or lower a candidate's confidence.
 // Work per byte is bounded: every validator looks at a bounded window and each extractor
 // skips triggers that fall inside a span it has already examined.
 #pragma once
