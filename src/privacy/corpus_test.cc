@@ -4,15 +4,14 @@
 #include <algorithm>
 #include <array>
 #include <filesystem>
-#include <fstream>
 #include <iostream>
-#include <sstream>
 #include <string>
 #include <vector>
 
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include "privacy/labelled_corpus.h"
 #include "privacy/scanner.h"
 
 #ifndef BULWARK_PRIVACY_TESTDATA
@@ -22,53 +21,13 @@
 namespace bulwark::privacy {
 namespace {
 
-struct Labelled {
-  std::string name;
-  std::string text;
-  std::vector<Finding> gold;
-};
-
-// Strips "[[TYPE|value]]" markup, recording each value's span.
-Labelled Parse(std::string name, std::string_view raw) {
-  Labelled out;
-  out.name = std::move(name);
-  size_t pos = 0;
-  while (pos < raw.size()) {
-    const size_t open = raw.find("[[", pos);
-    if (open == std::string_view::npos) {
-      break;
-    }
-    const size_t bar = raw.find('|', open);
-    const size_t close = raw.find("]]", bar);
-    out.text.append(raw.substr(pos, open - pos));
-    const auto type = ParsePiiType(raw.substr(open + 2, bar - open - 2));
-    EXPECT_TRUE(type.has_value()) << out.name << ": bad label at " << open;
-    const size_t start = out.text.size();
-    out.text.append(raw.substr(bar + 1, close - bar - 1));
-    if (type.has_value()) {
-      out.gold.push_back(Finding{*type, start, out.text.size(), 1.0});
-    }
-    pos = close + 2;
-  }
-  out.text.append(raw.substr(pos));
-  return out;
-}
+using Labelled = LabelledText;
 
 std::vector<Labelled> Load(const std::string& part) {
-  std::vector<Labelled> files;
-  const std::filesystem::path dir = std::filesystem::path(BULWARK_PRIVACY_TESTDATA) / part;
-  std::vector<std::filesystem::path> paths;
-  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
-    if (entry.path().extension() == ".txt") {
-      paths.push_back(entry.path());
-    }
-  }
-  std::sort(paths.begin(), paths.end());
-  for (const auto& path : paths) {
-    std::ifstream in(path, std::ios::binary);
-    std::stringstream buffer;
-    buffer << in.rdbuf();
-    files.push_back(Parse(path.filename().string(), buffer.str()));
+  std::vector<Labelled> files =
+      LoadLabelled(std::filesystem::path(BULWARK_PRIVACY_TESTDATA) / part);
+  for (const Labelled& file : files) {
+    EXPECT_TRUE(file.bad_labels.empty()) << file.name << ": bad label at " << file.bad_labels[0];
   }
   return files;
 }
