@@ -97,5 +97,3 @@ void BM_ChunkedDecode2K(benchmark::State& state) {
 BENCHMARK(BM_ChunkedDecode2K);
 
 }  // namespace
-
-BENCHMARK_MAIN();

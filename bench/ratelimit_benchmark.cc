@@ -115,5 +115,3 @@ BENCHMARK(BM_QuotaReserveCommit);
 BENCHMARK(BM_QuotaReserveCommit)->Threads(2);
 
 }  // namespace
-
-BENCHMARK_MAIN();

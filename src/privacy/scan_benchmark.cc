@@ -116,5 +116,3 @@ BENCHMARK(BM_ScanDistinct)->Arg(2 << 10)->Arg(64 << 10);
 
 }  // namespace
 }  // namespace bulwark::privacy
-
-BENCHMARK_MAIN();
