@@ -477,6 +477,12 @@ bool PhoneValidator::ValidInternational(std::string_view written) const {
          util.IsValidNumber(number);
 }
 
+void PhoneValidator::Prepare(std::string_view region) const {
+  if (impl_->loaded) {
+    impl_->ForRegion(region);
+  }
+}
+
 bool PhoneValidator::ValidForRegion(std::string_view written, std::string_view region) const {
   const Region* default_region = impl_->loaded ? impl_->ForRegion(region) : nullptr;
   if (default_region != nullptr && default_region->usable && Supported(written) &&

@@ -28,6 +28,9 @@ class PhoneValidator {
   bool ValidInternational(std::string_view written) const;
   // For a number as written in `region` (an ISO 3166 code such as "GB").
   bool ValidForRegion(std::string_view written, std::string_view region) const;
+  // Compiles `region`'s patterns now rather than for the first number that needs them
+  // (about half a millisecond), so that no request waits for it.
+  void Prepare(std::string_view region) const;
 
   ~PhoneValidator();
   PhoneValidator(const PhoneValidator&) = delete;

@@ -22,6 +22,7 @@
 #include "absl/synchronization/mutex.h"
 #include "base/status_macros.h"
 #include "fmt/format.h"
+#include "privacy/phone_validator.h"
 #include "privacy/scanner_internal.h"
 
 namespace bulwark::privacy {
@@ -332,6 +333,7 @@ absl::StatusOr<std::unique_ptr<Scanner>> Scanner::Create(const ScannerOptions& o
       return absl::InvalidArgumentError(
           fmt::format("privacy: phone region '{}' is not an ISO 3166 code", region));
     }
+    PhoneValidator::Get().Prepare(region);  // at start-up, not on a first request
   }
   // One scratch serves every database; hs_alloc_scratch grows it to fit each.
   const auto add = [&](Tier tier, std::optional<Kind> kind, hs_database_t** database) {
