@@ -35,17 +35,6 @@ size_t HexBefore(std::string_view text, size_t pos, size_t limit) {
   return n;
 }
 
-// Records a match of one pattern ending at `end` the way the Hyperscan callback does
-// (OnTrigger in scanner.cc): a match ending right after the pattern's previous one is
-// the same run and is dropped.
-void Report(uint32_t end, uint16_t spec, uint32_t& last_end, std::vector<Trigger>& triggers) {
-  const bool continuation = last_end != 0 && end == last_end + 1;
-  last_end = end;
-  if (!continuation) {
-    triggers.push_back(Trigger{end, spec});
-  }
-}
-
 }  // namespace
 
 void ScanColonRuns(std::string_view text, std::vector<Trigger>& triggers) {
@@ -75,10 +64,10 @@ void ScanColonRuns(std::string_view text, std::vector<Trigger>& triggers) {
     for (size_t k = 0; k <= after; ++k) {
       const auto end = static_cast<uint32_t>(colon + 1 + k);
       if (first_colon) {
-        Report(end, static_cast<uint16_t>(three_groups), last_three, triggers);
+        RecordTrigger(end, static_cast<uint16_t>(three_groups), last_three, triggers);
       }
       if (double_colon && k >= 1) {
-        Report(end, static_cast<uint16_t>(after_double_colon), last_double, triggers);
+        RecordTrigger(end, static_cast<uint16_t>(after_double_colon), last_double, triggers);
       }
     }
     ++colon;

@@ -214,11 +214,16 @@ struct Parsed {
   std::string national;  // the national significant number
 };
 
+// Longer strings are not phone numbers the scanner produces (its tokens stop at 48 bytes);
+// they go to the library, which bounds its own input.
+constexpr size_t kMaxSupportedLength = 64;
+
 // The shapes handled here: optional '(' before the first digit, then ASCII digits and
 // " -./()", ending in a digit, with a '+' only as the very first byte. At least three
 // digits, so that libphonenumber's viability pattern holds.
 bool Supported(std::string_view written) {
-  if (written.empty() || written.back() < '0' || written.back() > '9') {
+  if (written.empty() || written.size() > kMaxSupportedLength || written.back() < '0' ||
+      written.back() > '9') {
     return false;
   }
   size_t digits = 0;

@@ -8,9 +8,9 @@
 //   ValidInternational(s)   Parse(s, "ZZ") == NO_PARSING_ERROR && IsValidNumber(...)
 //   ValidForRegion(s, r)    Parse(s, r) == NO_PARSING_ERROR && IsValidNumberForRegion(..., r)
 // for the strings the scanner hands it: ASCII digits with the separators " -./()" and at
-// most a leading '+'. Anything else (letters, extensions, other punctuation) is passed to
-// libphonenumber itself. phone_validator_test compares the two on generated numbers for
-// every region the scanner uses.
+// most a leading '+', up to 64 bytes. Anything else (letters, extensions, other
+// punctuation, longer strings) is passed to libphonenumber itself. phone_validator_test
+// compares the two on generated numbers for every region the scanner uses.
 #pragma once
 
 #include <memory>

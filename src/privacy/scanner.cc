@@ -157,13 +157,8 @@ struct TriggerCollector {
 int OnTrigger(unsigned int id, unsigned long long /*from*/, unsigned long long to,
               unsigned int /*flags*/, void* context) {
   auto* collector = static_cast<TriggerCollector*>(context);
-  const auto end = static_cast<uint32_t>(to) + collector->offset;
-  uint32_t& last = collector->last_end[id];
-  const bool continuation = last != 0 && end == last + 1;
-  last = end;
-  if (!continuation) {
-    collector->triggers->push_back(Trigger{end, static_cast<uint16_t>(id)});
-  }
+  internal::RecordTrigger(static_cast<uint32_t>(to) + collector->offset, static_cast<uint16_t>(id),
+                          collector->last_end[id], *collector->triggers);
   return 0;
 }
 

@@ -86,6 +86,18 @@ inline bool TriggerBefore(const Trigger& a, const Trigger& b) {
   return a.to != b.to ? a.to < b.to : a.spec < b.spec;
 }
 
+// Records a match of one pattern ending at `end`, as every trigger source does: a match
+// that ends right after the same pattern's previous one is the same run and is dropped
+// (the extractor of the first one examines the whole run). `last_end` is the pattern's.
+inline void RecordTrigger(uint32_t end, uint16_t spec, uint32_t& last_end,
+                          std::vector<Trigger>& triggers) {
+  const bool continuation = last_end != 0 && end == last_end + 1;
+  last_end = end;
+  if (!continuation) {
+    triggers.push_back(Trigger{end, spec});
+  }
+}
+
 // A half-open byte range of the text.
 struct Window {
   size_t begin;

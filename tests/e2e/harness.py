@@ -373,9 +373,15 @@ class GatewayTestCase(ContractAssertions, unittest.TestCase):
             if cls.KEY_SCOPES is not None:
                 cls.key_id, cls.key = cls.gateway.create_key(list(cls.KEY_SCOPES))
                 cls.gateway.wait_for_key(cls.key)
+            cls.start_more()
         except BaseException:
             cls._stop_shared()
             raise
+
+    @classmethod
+    def start_more(cls):
+        """Starts whatever else a test case needs beside the gateway (stopped by its own
+        _stop_shared override); a failure here stops everything started so far."""
 
     @classmethod
     def tearDownClass(cls):
