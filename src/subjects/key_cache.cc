@@ -20,6 +20,16 @@ bool SubjectKeyCache::HasLocked(const std::string& lookup, int64_t seq) const {
   return it != by_lookup_.end() && it->second.seq == seq;
 }
 
+const KeyPtr& SubjectKeyCache::InsertLocked(const std::string& lookup, int64_t seq, KeyPtr key) {
+  auto it = by_lookup_.find(lookup);
+  if (it != by_lookup_.end()) {
+    if (it->second.seq >= seq) return it->second.key;  // the same or a newer key is held
+    lookup_by_seq_.erase(it->second.seq);
+  }
+  lookup_by_seq_.insert_or_assign(seq, lookup);
+  return by_lookup_.insert_or_assign(lookup, Entry{seq, std::move(key)}).first->second.key;
+}
+
 absl::Status SubjectKeyCache::Load(Store& store, int* skipped) {
   absl::MutexLock follow(&follow_mu_);
   // The seq first: a key created after it is listed too or read by the next Follow; one
@@ -105,13 +115,7 @@ void SubjectKeyCache::Apply(const std::vector<SubjectKeyEvent>& events, int* ski
       continue;
     }
     if (unsealed[i] == nullptr) continue;  // adopted already, same seq
-    auto it = by_lookup_.find(e.key.subject);
-    if (it != by_lookup_.end()) {
-      if (it->second.seq >= e.seq) continue;  // a newer key of the subject is held
-      lookup_by_seq_.erase(it->second.seq);
-    }
-    lookup_by_seq_.insert_or_assign(e.seq, e.key.subject);
-    by_lookup_.insert_or_assign(e.key.subject, Entry{e.seq, std::move(unsealed[i])});
+    InsertLocked(e.key.subject, e.seq, std::move(unsealed[i]));
   }
   if (skipped != nullptr) *skipped += bad_count;
 }
@@ -132,14 +136,7 @@ absl::StatusOr<KeyPtr> SubjectKeyCache::Adopt(const SubjectKeyRecord& record) {
   absl::MutexLock lock(&mu_);
   // At or below the cursor and not held: its erasure has been applied (never re-insert).
   if (record.seq <= cursor_) return key;
-  auto it = by_lookup_.find(record.subject);
-  if (it != by_lookup_.end()) {
-    if (it->second.seq >= record.seq) return it->second.key;
-    lookup_by_seq_.erase(it->second.seq);
-  }
-  lookup_by_seq_.insert_or_assign(record.seq, record.subject);
-  by_lookup_.insert_or_assign(record.subject, Entry{record.seq, key});
-  return key;
+  return InsertLocked(record.subject, record.seq, std::move(key));
 }
 
 size_t SubjectKeyCache::size() const {

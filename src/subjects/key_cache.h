@@ -87,6 +87,11 @@ class SubjectKeyCache {
   };
   absl::StatusOr<std::shared_ptr<const SubjectKey>> Unseal(const SubjectKeyRecord& record);
   bool HasLocked(const std::string& lookup, int64_t seq) const ABSL_SHARED_LOCKS_REQUIRED(mu_);
+  // Holds `key` as the subject's key at `seq` unless the same or a newer seq is held;
+  // returns the key held afterwards. The one insertion rule for Apply and Adopt.
+  const std::shared_ptr<const SubjectKey>& InsertLocked(const std::string& lookup, int64_t seq,
+                                                        std::shared_ptr<const SubjectKey> key)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   const Keyring ring_;
   absl::Mutex follow_mu_;  // one Load / Follow / Apply at a time
